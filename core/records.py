@@ -185,3 +185,13 @@ class Report(Record):
     findings: tuple[Finding, ...] = ()
     documents: tuple[DocumentEntry, ...] = ()
     files: tuple[SourceFile, ...] = ()
+
+
+class Dossier(Record):
+    """Everything extraction knows about one applicant's package: what verification reads."""
+
+    applicant: str
+    files: tuple[SourceFile, ...] = ()
+    pages: tuple[PageText, ...] = ()
+    documents: tuple[Document, ...] = ()
+    values: tuple[ExtractedValue, ...] = ()

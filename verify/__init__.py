@@ -1,0 +1,36 @@
+"""Verification: checks over a `Dossier` → findings → verdict."""
+from __future__ import annotations
+
+from core.records import Dossier, Finding, Verdict
+from verify.catalogue import finding, load_catalogue
+from verify.checks import checks, emitted_rules
+
+# Rules that are about one applicant but decided over the whole batch (duplicates, plagiarism).
+BATCH_RULES = {"FRAUD.DUPLICATE_IMAGE", "FRAUD.PLAGIARISM"}
+
+
+def verify_dossier(dossier: Dossier) -> list[Finding]:
+    """Run every registered check; add CHECK.INCOMPLETE while catalogue rules lack a check."""
+    findings: list[Finding] = []
+    for _, fn in checks.items():
+        findings.extend(fn(dossier))
+    not_checked = sorted(set(load_catalogue().rules) - emitted_rules() - {"CHECK.INCOMPLETE"})
+    if not_checked:
+        findings.append(
+            finding(
+                "CHECK.INCOMPLETE",
+                "these rules of the notice are not yet checked automatically; check them by hand: "
+                + ", ".join(not_checked),
+            )
+        )
+    return findings
+
+
+def decide_verdict(findings: list[Finding]) -> Verdict:
+    """ineligible on any block; needs_review on any error or warn; else eligible."""
+    severities = {f.severity for f in findings}
+    if "block" in severities:
+        return "ineligible"
+    if severities & {"error", "warn"}:
+        return "needs_review"
+    return "eligible"

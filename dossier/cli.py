@@ -1,0 +1,127 @@
+"""Command line: `dossier check`, `dossier demo`, `dossier fixtures`.
+
+Typed errors map to exit codes here and only here; the message says how to fix the problem.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from core.errors import DossierError, InputNotFoundError, UsageError
+
+DEMO_SEED = 2024
+DEMO_SIZE = 4
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dossier", description="Check 职称评审 application dossiers.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    c = sub.add_parser("check", help="check every package of a batch folder")
+    c.add_argument("batch", type=Path, help="batch folder: one sub-folder or zip per applicant")
+    c.add_argument("--out", type=Path, required=True, help="output folder (outside the batch)")
+    _common(c)
+
+    d = sub.add_parser("demo", help="build a sample batch with the fixture factory and check it")
+    d.add_argument("--out", type=Path, required=True)
+    d.add_argument("--n", type=int, default=DEMO_SIZE, help="applicants in the sample batch")
+    d.add_argument("--seed", type=int, default=DEMO_SEED)
+    _common(d)
+
+    f = sub.add_parser("fixtures", help="write a synthetic batch with its truth.json")
+    f.add_argument("--out", type=Path, required=True)
+    f.add_argument("--seed", type=int, default=1)
+    f.add_argument("--n", type=int, default=20)
+    f.add_argument("--no-faults", action="store_true", help="only clean, eligible applicants")
+    return p
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rules", type=Path, default=None, help="rules file of the notice (default: bundled)")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
+    p.add_argument("--ocr-engine", default=None, help="OCR engine, e.g. rapidocr or tesseract")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, only errors")
+
+
+def _options(args):
+    from dossier.pipeline import Options
+    from extract.ocr import ocr_engines
+
+    if args.ocr_engine:
+        ocr_engines.get(args.ocr_engine)  # fails listing the known engines
+    if args.rules is not None and not args.rules.is_file():
+        raise UsageError(f"rules file {args.rules} does not exist")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    rules = args.rules.stem if args.rules else "yangcheng-2024-coal-junior"
+    return Options(engine=args.ocr_engine, rules=rules)
+
+
+def _run_check(batch: Path, out: Path, args) -> int:
+    import os
+
+    from dossier.doctor import require
+    from dossier.pipeline import run_batch
+
+    if not batch.is_dir():
+        raise InputNotFoundError(f"batch folder {batch} does not exist")
+    require()
+    options = _options(args)
+    workers = args.workers or os.cpu_count() or 1
+    bar = None
+    show = not args.quiet and sys.stderr.isatty()
+    if show:
+        from tqdm import tqdm
+
+        bar = tqdm(total=None, unit="dossier", desc="checking")
+
+    def progress(done: int, total: int, key: str) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.set_postfix_str(key)
+            bar.update(1)
+
+    reports = run_batch(batch, out, options, workers=workers, progress=progress)
+    if bar is not None:
+        bar.close()
+    if not args.quiet:
+        counts = {v: sum(r.verdict == v for r in reports) for v in ("eligible", "needs_review", "ineligible")}
+        print(
+            f"checked {len(reports)} packages → {out}/index.html "
+            f"(eligible {counts['eligible']}, needs review {counts['needs_review']}, "
+            f"ineligible {counts['ineligible']})"
+        )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            return _run_check(args.batch, args.out, args)
+        if args.command == "demo":
+            from fixtures import generate_batch
+
+            batch = args.out / "sample-batch"
+            generate_batch(batch, seed=args.seed, n=args.n)
+            if not args.quiet:
+                print(f"sample batch of {args.n} applicants written to {batch}")
+            return _run_check(batch, args.out, args)
+        if args.command == "fixtures":
+            from fixtures import generate_batch
+
+            generate_batch(args.out, seed=args.seed, n=args.n, faults=not args.no_faults)
+            print(f"wrote {args.n} applicants and truth.json to {args.out}")
+            return 0
+    except DossierError as exc:
+        print(f"dossier: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("dossier: interrupted", file=sys.stderr)
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
