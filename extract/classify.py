@@ -24,6 +24,7 @@ class DocTypeSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     zh: str
     multipage: bool = False
+    title_starts_document: bool = True  # False where every page repeats the title (ID card sides)
     titles: tuple[str, ...] = ()
     keywords: dict[str, float] = {}
     absent_penalty: dict[str, float] = {}
@@ -135,8 +136,9 @@ def group_documents(
         )
         if kind == "other" and prev_ok and page.lines:
             kind = current["type"]
-        starts_new_title = _has_title_on_top(page, kind, table)
-        if prev_ok and kind == current["type"] and not (starts_new_title and kind != "id_card"):
+        spec = table.types[kind]
+        starts_new = spec.title_starts_document and _has_title_on_top(page, kind, table)
+        if prev_ok and kind == current["type"] and not starts_new:
             current["pages"].append(page.page)
             current["score"] = min(current["score"], cls.score)
             continue

@@ -1,0 +1,9 @@
+"""Runs every benchmark of bench/ in turn and prints their figures."""
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+for script in ("pages.py", "ocr_engines.py"):
+    print(f"=== {script}", flush=True)
+    subprocess.run([sys.executable, str(HERE / script)], check=False)

@@ -1,0 +1,85 @@
+"""`dossier check` end to end: generated scans through real OCR to report.json files."""
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fixtures import generate_batch
+
+VENV_BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory):
+    """A small generated batch, plus one package of bad files, checked once for the module."""
+    root = tmp_path_factory.mktemp("e2e")
+    batch = root / "batch"
+    truth = generate_batch(batch, seed=11, n=3, faults=False)
+    bad = batch / "坏文件-测试"
+    bad.mkdir()
+    (bad / "scan0001.pdf").write_bytes(b"%PDF-1.4\n%garbage, no objects")
+    (bad / "评审表.doc").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 504)
+    (bad / "empty.jpg").write_bytes(b"")
+    (batch / "坏压缩包.zip").write_bytes(b"PK\x03\x04 this zip is cut short")
+    before = {p: p.read_bytes() for p in batch.rglob("*") if p.is_file()}
+    out = root / "out"
+    proc = subprocess.run(
+        [str(VENV_BIN / "dossier"), "check", str(batch), "--out", str(out), "--workers", "2", "--quiet"],
+        capture_output=True, text=True, timeout=900,
+    )
+    return {"proc": proc, "out": out, "truth": truth, "batch": batch, "before": before}
+
+
+def load(out: Path, key: str) -> dict:
+    return json.loads((out / key / "report.json").read_text(encoding="utf-8"))
+
+
+def test_exit_zero_and_a_report_per_package(checked):
+    proc, out, truth = checked["proc"], checked["out"], checked["truth"]
+    assert proc.returncode == 0, proc.stderr
+    keys = set(truth["applicants"]) | {"坏文件-测试", "坏压缩包"}
+    assert {p.name for p in out.iterdir() if p.is_dir()} == keys
+    batch = json.loads((out / "batch.json").read_text(encoding="utf-8"))
+    assert {a["applicant"] for a in batch["applicants"]} == keys
+    assert (out / "index.html").read_text(encoding="utf-8").count("<tr>") == len(keys) + 1
+
+
+def test_documents_carry_types_matching_truth(checked):
+    out, truth = checked["out"], checked["truth"]
+    right = total = 0
+    for key, t in truth["applicants"].items():
+        report = load(out, key)
+        assert report["applicant"] == key
+        got = {(d["file"], d["page"]): d["type"] for d in report["documents"]}
+        for page in t["pages"]:
+            total += 1
+            right += got.get((page["file"], page["page"])) == page["type"]
+        shas = {d["sha256"] for d in report["documents"]}
+        assert all(len(s) == 64 for s in shas)
+    assert total > 20
+    assert right / total >= 0.9, f"page types right {right}/{total}"
+
+
+def test_bad_files_are_listed_not_dropped(checked):
+    report = load(checked["out"], "坏文件-测试")
+    unreadable = [f for f in report["findings"] if f["rule"] == "INGEST.UNREADABLE"]
+    named = {f["evidence"][0]["file"] for f in unreadable}
+    assert named == {"scan0001.pdf", "评审表.doc", "empty.jpg"}
+    assert report["verdict"] == "needs_review"
+    zipped = load(checked["out"], "坏压缩包")
+    assert any(f["rule"] == "INGEST.UNREADABLE" for f in zipped["findings"])
+
+
+def test_originals_untouched(checked):
+    after = {p: p.read_bytes() for p in checked["batch"].rglob("*") if p.is_file()}
+    assert after == checked["before"]
+
+
+def test_clean_applicants_are_not_declared_eligible_before_the_checks_exist(checked):
+    for key in checked["truth"]["applicants"]:
+        report = load(checked["out"], key)
+        assert report["verdict"] == "needs_review"
+        assert any(f["rule"] == "CHECK.INCOMPLETE" for f in report["findings"])
