@@ -1,0 +1,228 @@
+"""Page normalisation before OCR: red seals out, orientation and skew undone, light flattened.
+
+Every step is a pure function of the input image and the parameters recorded in
+`NormalisedPage`, so `apply_normalisation(raw_image, ...)` rebuilds the exact image the OCR read
+(reports crop evidence from it with the bboxes of the `PageText`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from core.errors import ExternalProgramError
+from extract.ocr.tesseract import run_tesseract
+
+MAX_SKEW = 5.0
+# Share of the page in saturated red before we call it a seal (a red heading alone is smaller).
+SEAL_MIN_FRACTION = 0.001
+
+
+@dataclass(frozen=True)
+class NormalisedPage:
+    image: Image.Image  # what the OCR reads; bboxes are in its pixels
+    rotation: int  # 0/90/180/270: degrees the page was turned clockwise to stand upright
+    skew: float  # degrees the text lines leaned anticlockwise; undone before OCR
+    seal_suppressed: bool
+    flattened: bool = False  # background divided out (uneven light of phone photos)
+    orientation_method: str = ""  # "osd", "rapidocr-vote", "given"
+
+
+# ---- red seals --------------------------------------------------------------------------------
+
+
+def red_mask(rgb: np.ndarray) -> np.ndarray:
+    """Pixels of red ink: red hue, saturated, not dark (black print under the seal stays out)."""
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    return ((h <= 12) | (h >= 160)) & (s >= 70) & (v >= 90)
+
+
+def suppress_seal(rgb: np.ndarray, background: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
+    """Grey page with red ink turned paper-white; (grey, whether red ink was found).
+
+    Red ink is read through the red channel, where it is nearly as light as the paper while black
+    print under the seal stays dark; levels are stretched so the ink goes to white. `background`
+    (from `page_background`) divides both first, so a flattened page has no halo around the seal.
+    """
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    red = rgb[..., 0]
+    if background is not None:
+        grey = cv2.divide(grey, background, scale=255)
+        red = cv2.divide(red, background, scale=255)
+    mask = red_mask(rgb)
+    if mask.mean() < SEAL_MIN_FRACTION:
+        return grey, False
+    ink_level = float(np.percentile(red[mask], 20))
+    lifted = np.clip(red.astype(np.float32) * (255.0 / max(ink_level, 1.0)), 0, 255).astype(np.uint8)
+    # widen the mask by a pixel so anti-aliased seal edges go too
+    mask = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    out = grey.copy()
+    out[mask] = np.maximum(grey[mask], lifted[mask])
+    return out, True
+
+
+# ---- light ---------------------------------------------------------------------------------------
+
+
+def page_background(rgb: np.ndarray) -> np.ndarray:
+    """The paper's brightness map (large closing + blur of the red channel, where seals vanish)."""
+    red = np.ascontiguousarray(rgb[..., 0])
+    h, w = red.shape
+    k = max(15, (min(h, w) // 40) | 1)
+    background = cv2.morphologyEx(red, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    return np.maximum(cv2.GaussianBlur(background, (0, 0), k / 2), 1)
+
+
+def needs_flattening(rgb: np.ndarray) -> bool:
+    """Paper clearly not white or unevenly lit: the 95th percentile of tiles varies or is dark."""
+    red = rgb[..., 0]
+    h, w = red.shape
+    tiles = [
+        np.percentile(red[y : y + h // 4, x : x + w // 4], 95)
+        for y in range(0, h - h // 4 + 1, h // 4)
+        for x in range(0, w - w // 4 + 1, w // 4)
+    ]
+    return bool(min(tiles) < 200 or max(tiles) - min(tiles) > 30)
+
+
+# ---- orientation -------------------------------------------------------------------------------
+
+
+def rotate_upright(img: Image.Image, rotation: int) -> Image.Image:
+    """Turn `img` clockwise by `rotation` (0/90/180/270)."""
+    ops = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
+    return img.transpose(ops[rotation]) if rotation in ops else img
+
+
+def osd_rotation(grey: Image.Image, dpi: int) -> tuple[int, float] | None:
+    """Tesseract OSD: (clockwise degrees to stand upright, confidence), None when it cannot tell."""
+    small, small_dpi = _downscale(grey, dpi, 1600)
+    try:
+        out = run_tesseract(small, small_dpi, psm=0, timeout=30, config="")
+    except ExternalProgramError:  # too few characters, or OSD data missing: let the vote decide
+        return None
+    fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
+    try:
+        return int(fields["Rotate"].strip()) % 360, float(fields["Orientation confidence"].strip())
+    except (KeyError, ValueError):
+        return None
+
+
+def vote_rotation(grey: Image.Image, dpi: int) -> int:
+    """RapidOCR's detector and 0/180 classifier, used when OSD is unsure.
+
+    Text boxes taller than wide mean the lines run vertically (page turned 90/270); the
+    classifier then votes 0 vs 180 per text box, weighted by box length.
+    """
+    from extract.ocr.rapid import _rapidocr
+
+    engine = _rapidocr()
+    small, _ = _downscale(grey, dpi, 1200)
+    arr = np.ascontiguousarray(np.asarray(small.convert("RGB"))[:, :, ::-1])
+    boxes, _ = engine.text_det(arr)
+    if boxes is None or len(boxes) == 0:
+        return 0
+    wide = sum(1 for b in boxes if _box_wh(b)[0] >= _box_wh(b)[1])
+    base = 0 if wide >= len(boxes) - wide else 90
+    if base:
+        small = rotate_upright(small, 90)
+        arr = np.ascontiguousarray(np.asarray(small.convert("RGB"))[:, :, ::-1])
+        boxes, _ = engine.text_det(arr)
+        if boxes is None or len(boxes) == 0:
+            return base
+    crops = engine.get_crop_img_list(arr, list(boxes))
+    _, cls_res, _ = engine.text_cls(crops)
+    votes = {"0": 0.0, "180": 0.0}
+    for crop, (label, score) in zip(crops, cls_res):
+        votes[str(label)] = votes.get(str(label), 0.0) + score * crop.shape[1]
+    return (base + (180 if votes["180"] > votes["0"] else 0)) % 360
+
+
+def _box_wh(box) -> tuple[float, float]:
+    b = np.asarray(box, dtype=np.float32)
+    return float(np.linalg.norm(b[0] - b[1])), float(np.linalg.norm(b[0] - b[3]))
+
+
+def detect_rotation(grey: Image.Image, dpi: int, min_osd_confidence: float = 2.0) -> tuple[int, str]:
+    """(clockwise degrees to stand upright, method): OSD if confident, else the RapidOCR vote."""
+    osd = osd_rotation(grey, dpi)
+    if osd is not None and osd[1] >= min_osd_confidence:
+        return osd[0], "osd"
+    return vote_rotation(grey, dpi), "rapidocr-vote"
+
+
+# ---- skew ----------------------------------------------------------------------------------------
+
+
+def detect_skew(grey: np.ndarray, max_angle: float = MAX_SKEW) -> float:
+    """Anticlockwise lean of the text lines in degrees (projection-profile search), 0 if unsure."""
+    h, w = grey.shape
+    scale = min(1.0, 1000.0 / max(h, w))
+    small = cv2.resize(grey, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
+    _, ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    if ink.mean() < 0.5:  # blank page
+        return 0.0
+    sh, sw = ink.shape
+    centre = (sw / 2, sh / 2)
+
+    def score(angle: float) -> float:
+        m = cv2.getRotationMatrix2D(centre, -angle, 1.0)  # undo an anticlockwise lean
+        rows = cv2.warpAffine(ink, m, (sw, sh), flags=cv2.INTER_NEAREST).sum(axis=1, dtype=np.float64)
+        return float(np.square(np.diff(rows)).sum())
+
+    coarse = np.arange(-max_angle, max_angle + 1e-9, 0.5)
+    best = max(coarse, key=score)
+    fine = np.arange(best - 0.5, best + 0.5 + 1e-9, 0.05)
+    best = float(max(fine, key=score))
+    return round(best, 2) if abs(best) >= 0.1 else 0.0
+
+
+def deskew(img: Image.Image, skew: float) -> Image.Image:
+    if not skew:
+        return img
+    fill = 255 if img.mode == "L" else (255, 255, 255)
+    return img.rotate(-skew, resample=Image.BICUBIC, expand=True, fillcolor=fill)
+
+
+# ---- the whole step ------------------------------------------------------------------------------
+
+
+def _downscale(img: Image.Image, dpi: int, max_side: int) -> tuple[Image.Image, int]:
+    scale = min(1.0, max_side / max(img.size))
+    if scale >= 1.0:
+        return img, dpi
+    size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
+    return img.resize(size, Image.Resampling.LANCZOS), max(1, round(dpi * scale))
+
+
+def apply_normalisation(
+    image: Image.Image, *, rotation: int, skew: float, flatten: bool | None = None
+) -> Image.Image:
+    """Rebuild the normalised image from the original and the recorded rotation and skew.
+
+    Seal suppression and (with `flatten=None`) flattening follow from the pixels alone."""
+    rgb = np.asarray(image.convert("RGB"))
+    if flatten is None:
+        flatten = needs_flattening(rgb)
+    background = page_background(rgb) if flatten else None
+    grey, _ = suppress_seal(rgb, background)
+    return deskew(rotate_upright(Image.fromarray(grey), rotation), skew)
+
+
+def normalise_page(image: Image.Image, dpi: int, *, flatten: bool | None = None) -> NormalisedPage:
+    """Upright, deskewed, seal-free grey page ready for OCR.
+
+    `flatten`: divide out the background; None decides from the page's paper brightness.
+    """
+    rgb = np.asarray(image.convert("RGB"))
+    if flatten is None:
+        flatten = needs_flattening(rgb)
+    grey, sealed = suppress_seal(rgb, page_background(rgb) if flatten else None)
+    page = Image.fromarray(grey)
+    rotation, method = detect_rotation(page, dpi)
+    page = rotate_upright(page, rotation)
+    skew = detect_skew(np.asarray(page))
+    return NormalisedPage(deskew(page, skew), rotation, skew, sealed, flatten, method)
