@@ -1,0 +1,90 @@
+"""Dispatch of `read_file` to format backends, registered by decorator.
+
+A backend is a callable `(path, data) -> Opened`. It validates the whole file up front (so the
+`SourceFile` status is right when returned) and raises `IngestError` when the file as a whole
+cannot be used; pages come lazily from `Opened.pages_iter`, one at a time, with per-page failures
+yielded as `IngestIssue(stage="render", page=N)`.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from core.errors import IngestError
+from core.records import IngestIssue, SourceFile
+from core.registry import Registry
+from ingest.messages import issue, issue_from
+from ingest.pages import RawPage
+from ingest.sniff import detect_format
+
+PageStream = Iterator["RawPage | IngestIssue"]
+
+
+@dataclass
+class Opened:
+    pages: int  # 0 when not known cheaply
+    pages_iter: PageStream
+    issues: tuple[IngestIssue, ...] = field(default=())  # file-level: status becomes "partial"
+
+
+Backend = Callable[[str, bytes], Opened]
+format_backends: Registry[Backend] = Registry("format backend")
+
+
+def read_file(path: str, data: bytes) -> tuple[SourceFile, PageStream]:
+    """Read one submitted file.
+
+    `path` is the path inside the package (only used for provenance and, for OLE2 files, to name
+    the old Office kind); `data` its bytes. Returns the `SourceFile` (sha256, size, format from
+    content, page count when cheap, status ok/partial/failed with issues) and a lazy iterator of
+    `RawPage` and per-page `IngestIssue`. A failed file has an empty iterator.
+    """
+    fmt = detect_format(data, path)
+    base = dict(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data), format=fmt)
+    if fmt == "empty":
+        return _failed(base, issue("empty"))
+    try:
+        backend = format_backends.get(fmt)
+    except Exception:  # RegistryError: no backend for this format
+        return _failed(base, issue("unsupported", f"format: {fmt}"))
+    try:
+        opened = backend(path, data)
+    except IngestError as err:
+        return _failed(base, issue_from(err))
+    except MemoryError:
+        return _failed(base, issue("too_large"))
+    except Exception as exc:  # a parser's own error on a bad file: the batch goes on
+        return _failed(base, issue("corrupt", f"{type(exc).__name__}: {exc}"[:200]))
+    status = "partial" if opened.issues else "ok"
+    return (SourceFile(**base, status=status, pages=opened.pages, issues=opened.issues),
+            opened.pages_iter)
+
+
+def settle(source: SourceFile, page_issues: list[IngestIssue] | tuple[IngestIssue, ...]) -> SourceFile:
+    """The `SourceFile` once its pages were read: per-page issues added, status ok → partial."""
+    if not page_issues:
+        return source
+    status = "failed" if source.status == "failed" else "partial"
+    return source.model_copy(update={"status": status, "issues": source.issues + tuple(page_issues)})
+
+
+def _failed(base: dict, problem: IngestIssue) -> tuple[SourceFile, PageStream]:
+    return SourceFile(**base, status="failed", issues=(problem,)), iter(())
+
+
+def _refuse(kind: str) -> Backend:
+    def backend(path: str, data: bytes) -> Opened:
+        from ingest.messages import ingest_error
+        raise ingest_error(kind, f"format: {detect_format(data, path)}")
+    return backend
+
+
+# Formats we recognise only to refuse them with the right advice.
+_old_office = _refuse("old_office")
+for _fmt in ("doc", "xls", "ppt", "wps", "et", "dps", "ole"):
+    format_backends.register(_fmt, version="1")(_old_office)
+format_backends.register("encrypted_ooxml", version="1")(_refuse("encrypted"))
+_archive = _refuse("nested")
+for _fmt in ("zip", "rar", "7z", "gzip"):
+    format_backends.register(_fmt, version="1")(_archive)
