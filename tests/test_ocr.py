@@ -1,0 +1,192 @@
+"""The OCR layer on real engines and rendered Chinese pages (see test_ocr_render.py)."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.errors import ExternalTimeoutError, RegistryError
+from extract.ocr import (
+    DEFAULT_ENGINE,
+    get_engine,
+    normalise_page,
+    normalised_image,
+    ocr_engines,
+    ocr_page,
+    strip_cjk_spaces,
+)
+from extract.ocr.engines import join_words
+from extract.ocr.normalise import detect_skew, red_mask, suppress_seal, vote_rotation
+from extract.ocr.tesseract import Tesseract
+from core.records import Word
+from ingest.pages import RawPage
+from test_ocr_render import (
+    DPI,
+    KEY_TEXTS,
+    SEAL_DATE,
+    blur,
+    jpeg,
+    render_page,
+    scan,
+    skew,
+    turn_clockwise,
+    uneven_light,
+)
+
+ENGINES = ["tesseract@1", "rapidocr@1"]
+CJK_SPACE_CJK = re.compile(r"[\u4e00-\u9fff] [\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def page():
+    return render_page()
+
+
+@pytest.fixture(scope="module")
+def clean_reads(page):
+    """Each engine's lines for the clean page (seal suppressed, as ocr_page would read it)."""
+    image = normalise_page(page.image, DPI).image
+    return {name: get_engine(name).read(image, DPI) for name in ENGINES}
+
+
+def _text(lines) -> str:
+    return "\n".join(line.text for line in lines)
+
+
+def _union(words):
+    return (min(w.bbox[0] for w in words), min(w.bbox[1] for w in words),
+            max(w.bbox[2] for w in words), max(w.bbox[3] for w in words))
+
+
+def _word_box(lines, target: str):
+    """Union of the consecutive words of a line that spell `target`."""
+    for line in lines:
+        words = list(line.words)
+        for i in range(len(words)):
+            acc = ""
+            for j in range(i, len(words)):
+                acc += words[j].text
+                if acc == target:
+                    return _union(words[i : j + 1])
+                if not target.startswith(acc):
+                    break
+    return None
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_engine_reads_key_strings_on_clean_page(clean_reads, engine):
+    text = _text(clean_reads[engine])
+    for key in KEY_TEXTS:
+        assert key in text, f"{engine} missed {key!r} in:\n{text}"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_lines_have_words_boxes_and_confidences(clean_reads, page, engine):
+    lines = clean_reads[engine]
+    assert all(line.words and 0 <= line.confidence <= 1 for line in lines)
+    assert all(0 <= w.bbox[0] < w.bbox[2] <= page.image.width for line in lines for w in line.words)
+    # rows come out top to bottom
+    tops = [line.bbox[1] for line in lines]
+    assert tops == sorted(tops)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_word_boxes_lie_where_the_text_was_drawn(clean_reads, page, engine):
+    for target in ("张伟", "140522199203120017"):
+        got = _word_box(clean_reads[engine], target)
+        assert got is not None, f"{engine}: no words spelling {target}"
+        drawn = page.boxes[target]
+        assert max(abs(a - b) for a, b in zip(got, drawn)) <= 15, (engine, target, got, drawn)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_no_spaces_between_chinese_characters(clean_reads, engine):
+    # outside the table (its cells are real gaps) no line may keep a space between characters
+    prose = [ln.text for ln in clean_reads[engine] if not 530 < ln.bbox[1] < 760]
+    assert prose and not any(CJK_SPACE_CJK.search(t) for t in prose), prose
+    assert any("矿井通风与安全工程" in t for t in prose)
+
+
+def test_strip_cjk_spaces_keeps_latin_spacing():
+    assert strip_cjk_spaces("考 核 等 次 ： 合 格") == "考核等次：合格"
+    assert strip_cjk_spaces("2021 年 ISO 9001 认证") == "2021年ISO 9001认证"
+    # a wide gap between fields survives, adjacent characters close up
+    words = [Word(text=t, bbox=(x, 0, x + 30, 30), confidence=1.0)
+             for t, x in (("张", 0), ("伟", 32), ("性", 120), ("别", 152))]
+    assert join_words(words) == "张伟 性别"
+
+
+@pytest.mark.parametrize("turned", [90, 180, 270])
+def test_orientation_is_detected_and_undone(page, turned):
+    image = turn_clockwise(scan(page.image), turned)
+    norm = normalise_page(image, DPI)
+    assert norm.rotation == (360 - turned) % 360
+    assert norm.image.width > norm.image.height  # our cropped page is landscape when upright
+
+
+@pytest.mark.parametrize("turned", [90, 180])
+def test_fallback_vote_finds_orientation_without_osd(page, turned):
+    grey = turn_clockwise(page.image, turned).convert("L")
+    assert vote_rotation(grey, DPI) == (360 - turned) % 360
+
+
+@pytest.mark.parametrize("angle", [2.0, -2.0, 4.0])
+def test_skew_is_measured_within_half_a_degree(page, angle):
+    image = jpeg(blur(skew(page.image, angle)))
+    assert abs(detect_skew(np.asarray(image.convert("L"))) - angle) <= 0.5
+    norm = normalise_page(image, DPI)
+    assert abs(norm.skew - angle) <= 0.5 and norm.rotation == 0
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_seal_suppression_keeps_the_date_under_the_seal(page, engine):
+    x0, y0, x1, y1 = page.boxes[SEAL_DATE]
+    rgb = np.asarray(page.image.crop((x0 - 200, y0 - 200, x1 + 200, y1 + 200)))
+    grey, found = suppress_seal(rgb)
+    assert found
+    assert np.asarray(grey)[red_mask(rgb)].mean() > 200  # the ink is gone
+    ocr = get_engine(engine)
+    before = _text(ocr.read(Image.fromarray(rgb).convert("L"), DPI)).replace(" ", "")
+    after = _text(ocr.read(Image.fromarray(grey), DPI)).replace(" ", "")
+    assert SEAL_DATE in after, (before, after)
+
+
+def test_seal_free_page_is_left_alone():
+    norm = normalise_page(render_page(seal=False).image, DPI)
+    assert not norm.seal_suppressed and not norm.flattened
+
+
+def test_ocr_page_on_a_turned_phone_photo():
+    rendered = render_page()
+    image = turn_clockwise(jpeg(uneven_light(skew(rendered.image, -1.5)), 45), 90)
+    raw = RawPage(file="photo.jpg", page=1, kind="image", width=image.width, height=image.height,
+                  image=image, dpi=DPI, meta={"Software": "test"})
+    text = ocr_page(raw)
+    engine = get_engine(DEFAULT_ENGINE)
+    assert text.source == f"ocr:{engine.name}@{engine.version}"
+    assert text.rotation == 270 and abs(text.skew + 1.5) <= 0.5
+    assert text.meta == {"Software": "test"}
+    for key in KEY_TEXTS:
+        assert key in text.text.replace(" ", "")
+    # bboxes are in the normalised image, which can be rebuilt from the PageText alone
+    rebuilt = normalised_image(raw, text)
+    assert (rebuilt.width, rebuilt.height) == (text.width, text.height)
+    assert all(0 <= line.bbox[2] <= text.width and 0 <= line.bbox[3] <= text.height
+               for line in text.lines)
+
+
+def test_tesseract_timeout_is_a_typed_error(page):
+    with pytest.raises(ExternalTimeoutError):
+        Tesseract(timeout=0.01).read(page.image, DPI)
+
+
+def test_registry_lists_engines_and_refuses_unknown():
+    assert ocr_engines.names() == ["rapidocr@1", "tesseract@1"]
+    assert get_engine("rapidocr") is get_engine("rapidocr@1")
+    with pytest.raises(RegistryError, match="tesseract@1"):
+        get_engine("easyocr")
+    for name in ENGINES:
+        engine = get_engine(name)
+        assert engine.version and engine.describe()["version"] == engine.version
