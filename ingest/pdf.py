@@ -107,7 +107,7 @@ def _one_page(path: str, number: int, doc, ppage, meta: dict[str, str]) -> RawPa
     page_meta = dict(meta)
     if visible and not _is_scan_with_stamp(visible, images, ppage):
         width, height = float(ppage.width), float(ppage.height)
-        lines = group_lines(visible)
+        lines = group_lines(chars)
         ppage.close()
         return RawPage(file=path, page=number, kind="text_layer", width=width, height=height,
                        lines=lines, meta=page_meta)

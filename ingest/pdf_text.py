@@ -42,8 +42,8 @@ def group_lines(chars: list[dict]) -> tuple[Line, ...]:
     by_dir: dict[tuple[int, int], list] = defaultdict(list)
     for ch in chars:
         text = ch.get("text", "")
-        if not text or text.isspace():
-            continue  # spaces only separate words; the gaps say that already
+        if not text:
+            continue
         d = _direction(ch)
         u0, u1, v0, v1 = _frame(ch, d)
         by_dir[d].append((u0, u1, v0, v1, ch))
@@ -68,7 +68,9 @@ def _lines_one_direction(items: list) -> list[Line]:
             rows.append({"v0": v0, "v1": v1, "items": [it]})
     lines: list[Line] = []
     for row in rows:
-        row_items = sorted(row["items"], key=lambda it: it[0])
+        row_items = _mark_spaces(sorted(row["items"], key=lambda it: it[0]))
+        if not row_items:
+            continue
         for segment in _split(row_items, SEGMENT_GAP):
             words = [_word(w) for w in _split(segment, WORD_GAP)]
             lines.append(Line(text=" ".join(w.text for w in words), bbox=_union(w.bbox for w in words),
@@ -76,11 +78,24 @@ def _lines_one_direction(items: list) -> list[Line]:
     return lines
 
 
+def _mark_spaces(items: list) -> list:
+    """Drop space glyphs; the char after one carries `space_before` (a word break the PDF spelled)."""
+    out, pending = [], False
+    for u0, u1, v0, v1, ch in items:
+        if ch["text"].isspace():
+            pending = bool(out)
+            continue
+        out.append((u0, u1, v0, v1, ch, pending))
+        pending = False
+    return out
+
+
 def _split(items: list, gap_factor: float) -> list[list]:
     groups: list[list] = [[items[0]]]
     for prev, cur in zip(items, items[1:]):
         size = max(prev[3] - prev[2], cur[3] - cur[2], 1.0)
-        if cur[0] - prev[1] > gap_factor * size:
+        spelled = cur[5] and gap_factor == WORD_GAP
+        if spelled or cur[0] - prev[1] > gap_factor * size:
             groups.append([cur])
         else:
             groups[-1].append(cur)
