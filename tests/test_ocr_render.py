@@ -148,7 +148,7 @@ def jpeg(img: Image.Image, quality: int = 35) -> Image.Image:
 
 
 def turn_clockwise(img: Image.Image, degrees: int) -> Image.Image:
-    """The page lies turned `degrees` clockwise; normalisation must report rotation == degrees."""
+    """The page lies turned `degrees` clockwise; normalisation must report (360 - degrees) % 360."""
     return img.rotate(-degrees, expand=True) if degrees else img
 
 
