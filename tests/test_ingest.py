@@ -98,13 +98,23 @@ def test_rotate_is_respected_for_text_and_render():
     assert pages[0].image.height > pages[0].image.width
 
 
-def test_pdf_pages_are_lazy():
-    data = pdf_bytes([("image", scan_image())] * 5)
+def test_pdf_pages_are_lazy_and_not_kept():
+    """A page is rendered when asked for, and ingest keeps no reference to pages already handed out."""
+    import gc
+    import inspect
+    import weakref
+
+    data = pdf_bytes([("image", scan_image())] * 6)
     source, stream = read_file("big.pdf", data)
-    assert source.pages == 5
-    first = next(stream)
-    assert first.page == 1  # later pages are not rendered yet: nothing to assert but no error
-    stream.close()
+    assert source.pages == 6 and inspect.isgenerator(stream)
+    assert inspect.getgeneratorstate(stream) == inspect.GEN_CREATED  # nothing rendered yet
+    previous = None
+    for page in stream:
+        if previous is not None:
+            gc.collect()
+            assert previous() is None  # the last page's pixels are gone once the caller drops them
+        previous = weakref.ref(page.image)
+        del page
 
 
 def test_multipage_tiff_every_frame_is_a_page():
