@@ -105,6 +105,9 @@ def _one_page(path: str, number: int, doc, ppage, meta: dict[str, str]) -> RawPa
             chars, images = [], []  # pdfminer cannot parse this page's text: render it instead
     visible = [c for c in chars if c.get("text", "").strip()]
     page_meta = dict(meta)
+    if visible and not text_layer_usable(visible):
+        page_meta["text_layer_unusable"] = "glyphs without Unicode mapping"
+        visible = []
     if visible and not _is_scan_with_stamp(visible, images, ppage):
         width, height = float(ppage.width), float(ppage.height)
         lines = group_lines(chars)
@@ -132,6 +135,13 @@ def _one_page(path: str, number: int, doc, ppage, meta: dict[str, str]) -> RawPa
     page_meta["dpi_source"] = "render"
     return RawPage(file=path, page=number, kind="image", width=float(image.width),
                    height=float(image.height), image=image, dpi=dpi, meta=page_meta)
+
+
+def text_layer_usable(visible: list[dict]) -> bool:
+    """False when most glyphs have no Unicode mapping (pdfminer gives '(cid:N)' or U+FFFD): such a
+    page (common from some Chinese PDF tools) is rendered and OCR'd instead of read as garbage."""
+    bad = sum(1 for c in visible if c["text"].startswith("(cid:") or "\ufffd" in c["text"])
+    return bad <= 0.3 * len(visible)
 
 
 def _is_scan_with_stamp(visible: list, images: list, ppage) -> bool:

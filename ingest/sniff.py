@@ -12,6 +12,7 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 
+_BMP_HEADERS = {12, 16, 40, 52, 56, 64, 108, 124}
 IMAGE_FORMATS = ("jpeg", "png", "tiff", "heic", "webp", "bmp", "gif")
 OLD_OFFICE_FORMATS = ("doc", "xls", "ppt", "wps", "et", "dps", "ole")
 ARCHIVE_FORMATS = ("rar", "7z", "gzip")
@@ -33,7 +34,7 @@ def detect_format(data: bytes, name: str = "") -> str:
         return "heic"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
-    if head[:2] == b"BM" and len(data) > 26:
+    if head[:2] == b"BM" and len(data) > 26 and int.from_bytes(head[14:18], "little") in _BMP_HEADERS:
         return "bmp"
     if head[:6] in (b"GIF87a", b"GIF89a"):
         return "gif"

@@ -242,3 +242,10 @@ def test_backends_are_registered_by_format():
     names = format_backends.names()
     for fmt in ("pdf", "jpeg", "png", "tiff", "heic", "webp", "bmp", "docx", "xlsx"):
         assert f"{fmt}@1" in names
+
+
+def test_unmapped_cid_text_layer_is_not_trusted():
+    from ingest.pdf import text_layer_usable
+
+    assert not text_layer_usable([{"text": "(cid:1234)"}] * 8 + [{"text": "1"}])
+    assert text_layer_usable([{"text": "张"}, {"text": "伟"}])
