@@ -4,6 +4,7 @@ Tables are rows of cell texts on the grid: a horizontally merged cell repeats it
 column it spans, a vertically merged one repeats the text of the cell it continues, so columns line
 up. The row's line names each cell once (tab-separated). Nested tables follow their parent table,
 their rows' lines follow the row that holds them. Text boxes are read after their paragraph.
+Pictures pasted into the document (photos of certificates) follow as image pages 2, 3, ...
 """
 from __future__ import annotations
 
@@ -11,14 +12,21 @@ import io
 import zipfile
 
 from docx import Document
+from PIL import Image
 
+from core.errors import IngestError
 from core.records import Line
 from ingest.backends import Opened, format_backends
-from ingest.messages import ingest_error
+from ingest.images import decode_frame
+from ingest.messages import ingest_error, issue
+from ingest.sniff import IMAGE_FORMATS, detect_format
 from ingest.pages import RawPage
 from ingest.zipsafety import check_office_zip
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+MIN_PICTURE_SIDE = 300  # pixels: smaller pictures are logos and signatures, not documents
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 
 
@@ -39,7 +47,44 @@ def open_docx(path: str, data: bytes) -> Opened:
     page = RawPage(file=path, page=1, kind="docx", width=0, height=0,
                    lines=tuple(Line(text=t) for t in reader.lines if t.strip()),
                    tables=tuple(reader.tables), meta=meta)
-    return Opened(pages=1, pages_iter=iter((page,)))
+    pictures = _pictures(document)
+    return Opened(pages=1 + len(pictures), pages_iter=_pages(path, page, pictures))
+
+
+def _pages(path: str, text_page: RawPage, pictures: list[tuple[str, bytes]]):
+    """The text page, then each embedded picture (a certificate pasted into Word) as an image page."""
+    yield text_page
+    for number, (part_name, blob) in enumerate(pictures, start=2):
+        try:
+            with Image.open(io.BytesIO(blob)) as img:
+                yield decode_frame(img, path, number, {"embedded": part_name})
+        except IngestError as err:
+            yield issue("page", err.args[0][:200], stage="render", page=number, category=err.category)
+        except Exception as exc:
+            yield issue("page", f"{part_name}: {type(exc).__name__}: {exc}"[:200], stage="render", page=number)
+
+
+def _pictures(document) -> list[tuple[str, bytes]]:
+    """Embedded raster pictures large enough to be a photographed or scanned document, in order."""
+    out, seen = [], set()
+    related = document.part.related_parts
+    for blip in document.element.body.iter(A + "blip"):
+        rid = blip.get(R + "embed")
+        part = related.get(rid) if rid else None
+        if part is None or part.partname in seen:
+            continue
+        seen.add(part.partname)
+        blob = part.blob
+        if detect_format(blob) not in IMAGE_FORMATS:
+            continue  # EMF/WMF drawings, not photos
+        try:
+            with Image.open(io.BytesIO(blob)) as img:
+                if min(img.size) < MIN_PICTURE_SIDE:
+                    continue  # logos, icons, signatures
+        except Exception:
+            pass  # a broken picture is reported as a page issue when its page is read
+        out.append((str(part.partname).lstrip("/"), blob))
+    return out
 
 
 def _core_meta(document) -> dict[str, str]:

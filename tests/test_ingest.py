@@ -249,3 +249,22 @@ def test_unmapped_cid_text_layer_is_not_trusted():
 
     assert not text_layer_usable([{"text": "(cid:1234)"}] * 8 + [{"text": "1"}])
     assert text_layer_usable([{"text": "张"}, {"text": "伟"}])
+
+
+def test_docx_pasted_certificate_photo_becomes_an_image_page(tmp_path):
+    import docx
+    from docx.shared import Cm
+
+    photo, logo = tmp_path / "cert.png", tmp_path / "logo.png"
+    scan_image((400, 300)).save(photo)
+    scan_image((50, 50)).save(logo)
+    document = docx.Document()
+    document.add_paragraph("学历证书复印件")
+    document.add_picture(str(logo), width=Cm(1))
+    document.add_picture(str(photo), width=Cm(10))
+    buf = io.BytesIO()
+    document.save(buf)
+    source, pages, issues = pages_of("材料.docx", buf.getvalue())
+    assert source.pages == 2 and not issues
+    assert [p.kind for p in pages] == ["docx", "image"]
+    assert pages[1].image.size == (400, 300) and pages[1].meta["embedded"].startswith("word/media/")
