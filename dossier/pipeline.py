@@ -17,7 +17,7 @@ from core.errors import ExternalProgramError, OutputError
 from core.records import Dossier, IngestIssue, PageText, Report, SourceFile
 from extract.classify import group_documents
 from extract.pagetext import to_page_text
-from ingest import PackageRef, find_packages, iter_members, read_file
+from ingest import PackageRef, find_packages, iter_members, read_file, settle
 from reports import build_report, write_batch, write_report
 from verify import decide_verdict, verify_dossier
 from verify.catalogue import finding
@@ -40,25 +40,18 @@ def read_package(ref: PackageRef, options: Options) -> Dossier:
             files.append(item)
             continue
         source, raw_pages = read_file(item.path, item.data)
-        issues = list(source.issues)
-        count = 0
+        page_issues: list[IngestIssue] = []
         for raw in raw_pages:
             if isinstance(raw, IngestIssue):
-                issues.append(raw)
+                page_issues.append(raw)
                 continue
-            count += 1
             try:
                 pages.append(to_page_text(raw, options.engine))
             except ExternalProgramError as exc:  # includes timeouts: the page is listed, not lost
-                issues.append(
+                page_issues.append(
                     IngestIssue(stage="ocr", category="ocr_failed", message=str(exc), page=raw.page)
                 )
-        status = source.status
-        if status == "ok" and issues:
-            status = "partial" if count else "failed"
-        files.append(
-            source.model_copy(update={"issues": tuple(issues), "status": status, "pages": count or source.pages})
-        )
+        files.append(settle(source, page_issues))
     sha = {f.path: f.sha256 for f in files}
     documents = group_documents(pages, sha)
     return Dossier(applicant=ref.key, files=tuple(files), pages=tuple(pages), documents=tuple(documents))
