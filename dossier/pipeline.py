@@ -17,7 +17,7 @@ from core.errors import ExternalProgramError, OutputError
 from core.records import Dossier, IngestIssue, PageText, Report, SourceFile
 from extract.classify import group_documents
 from extract.pagetext import to_page_text
-from ingest import PackageRef, find_packages, iter_members, read_file, settle
+from ingest import PackageRef, find_batch_files, find_packages, iter_members, read_file, settle
 from reports import build_report, write_batch, write_report
 from verify import decide_verdict, verify_dossier
 from verify.catalogue import finding
@@ -39,22 +39,30 @@ def read_package(ref: PackageRef, options: Options) -> Dossier:
         if isinstance(item, SourceFile):  # refused before reading (unsafe path, too large)
             files.append(item)
             continue
-        source, raw_pages = read_file(item.path, item.data)
-        page_issues: list[IngestIssue] = []
-        for raw in raw_pages:
-            if isinstance(raw, IngestIssue):
-                page_issues.append(raw)
-                continue
-            try:
-                pages.append(to_page_text(raw, options.engine))
-            except ExternalProgramError as exc:  # includes timeouts: the page is listed, not lost
-                page_issues.append(
-                    IngestIssue(stage="ocr", category="ocr_failed", message=str(exc), page=raw.page)
-                )
-        files.append(settle(source, page_issues))
+        source, page_texts = read_member(item.path, item.data, options)
+        files.append(source)
+        pages.extend(page_texts)
     sha = {f.path: f.sha256 for f in files}
     documents = group_documents(pages, sha)
     return Dossier(applicant=ref.key, files=tuple(files), pages=tuple(pages), documents=tuple(documents))
+
+
+def read_member(path: str, data: bytes, options: Options) -> tuple[SourceFile, list[PageText]]:
+    """One file: its record (status settled by what its pages gave) and the text of its pages."""
+    pages: list[PageText] = []
+    page_issues: list[IngestIssue] = []
+    source, raw_pages = read_file(path, data)
+    for raw in raw_pages:
+        if isinstance(raw, IngestIssue):
+            page_issues.append(raw)
+            continue
+        try:
+            pages.append(to_page_text(raw, options.engine))
+        except ExternalProgramError as exc:  # includes timeouts: the page is listed, not lost
+            page_issues.append(
+                IngestIssue(stage="ocr", category="ocr_failed", message=str(exc), page=raw.page)
+            )
+    return settle(source, page_issues), pages
 
 
 def check_package(ref: PackageRef, options: Options) -> Report:
@@ -126,5 +134,15 @@ def run_batch(
                 except Exception as exc:  # the worker itself died (e.g. killed for memory)
                     done(ref, failed_report(ref, exc), traceback.format_exc())
     ordered = [reports[ref.key] for ref in refs]
-    write_batch(ordered, out, rules=options.rules)
+    write_batch(ordered, out, rules=options.rules, batch_files=read_batch_files(batch, options))
     return ordered
+
+
+def read_batch_files(batch: Path, options: Options) -> list[dict]:
+    """Files at the top of the batch (a unit's 汇总表): recorded with their type, never dropped."""
+    entries = []
+    for path in find_batch_files(batch):
+        source, pages = read_member(path.name, path.read_bytes(), options)
+        types = [d.type for d in group_documents(pages, {source.path: source.sha256})]
+        entries.append({**source.model_dump(mode="json"), "types": types})
+    return entries

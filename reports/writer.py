@@ -39,12 +39,18 @@ def write_report(report: Report, out: Path) -> Path:
     return path
 
 
-def write_batch(reports: Sequence[Report], out: Path, *, rules: str) -> None:
-    """batch.json and a plain index.html (one row per applicant)."""
+def write_batch(
+    reports: Sequence[Report], out: Path, *, rules: str, batch_files: Sequence[dict] = ()
+) -> None:
+    """batch.json and a plain index.html (one row per applicant).
+
+    `batch_files` are the files at the top of the batch (a unit's 汇总表), with their types.
+    """
     out.mkdir(parents=True, exist_ok=True)
     batch = {
         "applicants": [r.model_dump(mode="json") for r in reports],
         "rules": rules,
+        "batch_files": list(batch_files),
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     (out / "batch.json").write_text(_dump(batch), encoding="utf-8")
