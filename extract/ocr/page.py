@@ -8,8 +8,9 @@ from extract.ocr.engines import get_engine
 from extract.ocr.normalise import NormalisedPage, apply_normalisation, normalise_page
 from ingest.pages import RawPage
 
-# Chosen from bench/ocr_engines.py: RapidOCR read more key fields exactly on every kind of page
-# (see the commit that set it for the figures); Tesseract is ~5x faster and stays available.
+# Chosen from bench/ocr_engines.py (12 rendered pages, 4 fonts, clean/scanner/phone, all rotations):
+# CER rapidocr 0.004 vs tesseract 0.088 (phone 0.003 vs 0.135), key texts 100 % vs 98.6 %;
+# accuracy first, so RapidOCR, although it takes ~2.3 s/page against Tesseract's ~0.55 s.
 DEFAULT_ENGINE = "rapidocr@1"
 A4_SHORT_SIDE_INCHES = 8.27
 
