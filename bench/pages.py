@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import statistics
 import sys
 import time
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dossier.pipeline import Options, _worker_init, read_package  # noqa: E402
+from extract.classify import group_documents  # noqa: E402
 from ingest import find_packages  # noqa: E402
 
 
@@ -44,15 +46,24 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--engine", default=None)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--batch", default=None, help="an existing fixture batch (default: generate one)")
+    ap.add_argument("--reuse", action="store_true", help="re-classify the saved OCR output of a previous run")
     args = ap.parse_args()
 
-    batch = ensure_batch(args.seed, args.n)
+    batch = Path(args.batch) if args.batch else ensure_batch(args.seed, args.n)
     truth = json.loads((batch / "truth.json").read_text(encoding="utf-8"))
     refs = find_packages(batch)
-    start = time.perf_counter()
-    with ProcessPoolExecutor(args.workers, initializer=_worker_init) as pool:
-        results = list(pool.map(_read, refs, [args.engine] * len(refs)))
-    wall = time.perf_counter() - start
+    cache = ROOT / "bench" / "out" / f"dossiers-{batch.name}-{args.engine or 'default'}.pickle"
+    if args.reuse and cache.exists():  # re-classify saved OCR output: for tuning doctypes.yaml
+        results, wall = pickle.loads(cache.read_bytes())
+        results = [(k, d.model_copy(update={"documents": tuple(group_documents(
+            list(d.pages), {f.path: f.sha256 for f in d.files}))}), s) for k, d, s in results]
+    else:
+        start = time.perf_counter()
+        with ProcessPoolExecutor(args.workers, initializer=_worker_init) as pool:
+            results = list(pool.map(_read, refs, [args.engine] * len(refs)))
+        wall = time.perf_counter() - start
+        cache.write_bytes(pickle.dumps((results, wall)))
 
     type_ok = Counter()
     type_all = Counter()
@@ -74,7 +85,8 @@ def main() -> int:
                 confusions[(tp["type"], got)] += 1
             if deg in ("clean", "scanner", "phone") and where in rotation:
                 rot_all[deg] += 1
-                rot_ok[deg] += rotation[where] == tp["rotation"]
+                # truth: how far the stored page was turned clockwise; ours: how far we turned it back
+                rot_ok[deg] += rotation[where] == (360 - tp["rotation"]) % 360
 
     def pct(ok, all_):
         return f"{100 * ok / all_:.1f} % ({ok}/{all_})" if all_ else "n/a"
