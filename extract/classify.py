@@ -25,6 +25,7 @@ class DocTypeSpec(BaseModel):
     zh: str
     multipage: bool = False
     title_starts_document: bool = True  # False where every page repeats the title (ID card sides)
+    absorbs_unrecognised: bool = False  # an unrecognised next page is its continuation (long prose)
     titles: tuple[str, ...] = ()
     keywords: dict[str, float] = {}
     absent_penalty: dict[str, float] = {}
@@ -119,7 +120,7 @@ def group_documents(
     """Classify pages and group consecutive pages of one file into documents.
 
     A page that reaches no type's minimum continues the previous page's document when that
-    document's type is multi-page; consecutive pages of one multi-page type without a new title
+    document's type absorbs unrecognised pages (a report's second page); consecutive pages of one multi-page type without a new title
     on top join one document.
     """
     table = table or load_doctypes()
@@ -134,7 +135,7 @@ def group_documents(
             and current["pages"][-1] == page.page - 1
             and table.types[current["type"]].multipage
         )
-        if kind == "other" and prev_ok and page.lines:
+        if kind == "other" and prev_ok and page.lines and table.types[current["type"]].absorbs_unrecognised:
             kind = current["type"]
         spec = table.types[kind]
         starts_new = spec.title_starts_document and _has_title_on_top(page, kind, table)
