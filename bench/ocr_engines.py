@@ -80,7 +80,9 @@ def fixture_pages(batch: Path, truth: dict, max_pages: int) -> list[dict]:
     for (key, file, page), raw in _load_rawpages(batch, {k for k in chosen}):
         tp = wanted[(key, file, page)]
         pages.append({"id": f"{key}/{file}#{page}", "degradation": tp["degradation"],
-                      "rotation": int(tp.get("rotation", 0)), "lines": tp["lines"],
+                      # truth says how far the stored page was turned clockwise; we report
+                      # the clockwise turn that stands it upright again
+                      "rotation": (360 - int(tp.get("rotation", 0))) % 360, "lines": tp["lines"],
                       "key_texts": tp.get("key_texts", []), "image": raw.image, "dpi": raw.dpi})
     return pages
 
