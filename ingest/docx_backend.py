@@ -9,7 +9,6 @@ Pictures pasted into the document (photos of certificates) follow as image pages
 from __future__ import annotations
 
 import io
-import zipfile
 
 from docx import Document
 from PIL import Image
@@ -18,10 +17,10 @@ from core.errors import IngestError
 from core.records import Line
 from ingest.backends import Opened, format_backends
 from ingest.images import decode_frame
-from ingest.messages import ingest_error, issue
+from ingest.messages import issue
 from ingest.sniff import IMAGE_FORMATS, detect_format
 from ingest.pages import RawPage
-from ingest.zipsafety import check_office_zip
+from ingest.zipsafety import load_office
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -32,15 +31,7 @@ MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fall
 
 @format_backends.register("docx", version="1")
 def open_docx(path: str, data: bytes) -> Opened:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            check_office_zip(zf)
-    except zipfile.BadZipFile as exc:
-        raise ingest_error("corrupt", str(exc)) from exc
-    try:
-        document = Document(io.BytesIO(data))
-    except Exception as exc:
-        raise ingest_error("corrupt", f"{type(exc).__name__}: {exc}"[:160]) from exc
+    document = load_office(data, Document)
     reader = _Reader()
     reader.blocks(document.element.body)
     meta = _core_meta(document)

@@ -6,30 +6,20 @@ lines = each row's cells joined by tabs. Dates are ISO strings, whole numbers ha
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 
 import openpyxl
 
 from core.records import Line
 from ingest import limits
 from ingest.backends import Opened, format_backends
-from ingest.messages import ingest_error, issue
+from ingest.messages import issue
 from ingest.pages import RawPage
-from ingest.zipsafety import check_office_zip
+from ingest.zipsafety import load_office
 
 
 @format_backends.register("xlsx", version="1")
 def open_xlsx(path: str, data: bytes) -> Opened:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            check_office_zip(zf)
-    except zipfile.BadZipFile as exc:
-        raise ingest_error("corrupt", str(exc)) from exc
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise ingest_error("corrupt", f"{type(exc).__name__}: {exc}"[:160]) from exc
+    book = load_office(data, lambda f: openpyxl.load_workbook(f, read_only=True, data_only=True))
     return Opened(pages=len(book.worksheets), pages_iter=_sheets(path, book))
 
 

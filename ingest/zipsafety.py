@@ -1,8 +1,11 @@
 """Checks on a zip before anything in it is decompressed: sizes, ratios, counts, member paths."""
 from __future__ import annotations
 
+import io
 import re
 import zipfile
+from collections.abc import Callable
+from typing import TypeVar
 
 from ingest import limits
 from ingest.messages import ingest_error
@@ -21,6 +24,22 @@ def check_office_zip(zf: zipfile.ZipFile) -> None:
                                f"{limits.MAX_OFFICE_UNZIPPED_BYTES // 2**20} MB")
         if info.file_size > limits.RATIO_MIN_BYTES and info.file_size > limits.MAX_RATIO * max(info.compress_size, 1):
             raise ingest_error("too_large", f"{info.filename}: compression ratio above {limits.MAX_RATIO}")
+
+
+T = TypeVar("T")
+
+
+def load_office(data: bytes, loader: Callable[[io.BytesIO], T]) -> T:
+    """Check a DOCX/XLSX container against the zip limits, then load it; failures are `corrupt`."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            check_office_zip(zf)
+    except zipfile.BadZipFile as exc:
+        raise ingest_error("corrupt", str(exc)) from exc
+    try:
+        return loader(io.BytesIO(data))
+    except Exception as exc:  # the libraries raise many types for a damaged part
+        raise ingest_error("corrupt", f"{type(exc).__name__}: {exc}"[:160]) from exc
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
