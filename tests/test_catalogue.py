@@ -1,13 +1,13 @@
 """The finding catalogue and the document-type table: data files loaded and checked."""
 import re
-from pathlib import Path
 
+from conftest import shared_spec
 from core.records import DOC_TYPES, Dossier, Finding, IngestIssue, SourceFile
 from extract.classify import load_doctypes
 from verify import decide_verdict, verify_dossier
 from verify.catalogue import finding, load_catalogue
 
-FINDINGS_MD = Path(__file__).resolve().parents[2] / "shared" / "spec" / "findings.md"
+FINDINGS_MD = shared_spec("findings.md")
 
 
 def spec_rules() -> dict[str, tuple[str, str]]:

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import shared_spec
 from fixtures import generate_batch
 from fixtures.people import APPRAISAL_NEED, SPECIALTIES, id_check_digit
 from fixtures.textfmt import working_days
 
-FINDINGS = Path(__file__).resolve().parents[2] / "shared/spec/findings.md"
+FINDINGS = shared_spec("findings.md")
 DOC_TYPES = ["review_form", "summary_table", "publicity_record", "publicity_photo", "id_card", "diploma",
              "degree_certificate", "chsi_report", "appointment", "probation", "appraisal", "ce_certificate",
              "work_report", "unit_opinion", "commitment", "other"]
