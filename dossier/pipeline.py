@@ -142,7 +142,12 @@ def read_batch_files(batch: Path, options: Options) -> list[dict]:
     """Files at the top of the batch (a unit's 汇总表): recorded with their type, never dropped."""
     entries = []
     for path in find_batch_files(batch):
-        source, pages = read_member(path.name, path.read_bytes(), options)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:  # listed with the reason, never a batch crash
+            entries.append({"path": path.name, "status": "failed", "issues": [str(exc)], "types": []})
+            continue
+        source, pages = read_member(path.name, data, options)
         types = [d.type for d in group_documents(pages, {source.path: source.sha256})]
         entries.append({**source.model_dump(mode="json"), "types": types})
     return entries
