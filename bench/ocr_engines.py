@@ -6,7 +6,7 @@
 BATCH is a folder made by `python -m fixtures --seed 1 --n 20 --out BATCH` with its truth.json
 (truth["applicants"][key]["pages"] = [{file, page, type, degradation, rotation, lines, key_texts}]).
 Without BATCH it generates that batch under bench/out/ when the fixture factory is there, else it
-renders its own pages (tests/test_ocr_render.py). Only image pages are read (clean, scanner,
+renders its own pages (tests/ocr_pages.py). Only image pages are read (clean, scanner,
 phone); every page is normalised once, then read by each engine.
 Prints a table per engine and degradation and writes bench/out/ocr_engines.json.
 """
@@ -21,36 +21,12 @@ from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 OCR_DEGRADATIONS = ("clean", "scanner", "phone")
-
-
-def levenshtein(a: str, b: str) -> int:
-    """Edit distance, one numpy pass per character of `a`."""
-    try:
-        from rapidfuzz.distance import Levenshtein
-
-        return Levenshtein.distance(a, b)
-    except ImportError:
-        pass
-    if not a or not b:
-        return len(a) + len(b)
-    bb = np.array([ord(c) for c in b])
-    idx = np.arange(len(b) + 1)
-    prev = idx.copy()
-    for i, ca in enumerate(a, 1):
-        sub = prev[:-1] + (bb != ord(ca))
-        cur = np.empty_like(prev)
-        cur[0] = i
-        cur[1:] = np.minimum(sub, prev[1:] + 1)
-        # insertions: cur[j] = min_k<=j (cur[k] + j - k)
-        cur = np.minimum.accumulate(cur - idx) + idx
-        prev = cur
-    return int(prev[-1])
 
 
 def squash(text: str) -> str:
@@ -126,7 +102,7 @@ def _load_rawpages(batch: Path, chosen: set):
 def synthetic_pages() -> list[dict]:
     """Our own rendered pages: 4 fonts x clean/scanner/phone, rotations spread over them."""
     sys.path.insert(0, str(ROOT / "tests"))
-    import test_ocr_render as r
+    import ocr_pages as r
 
     pages = []
     fonts = (r.FONT_SANS, r.FONT_SERIF, r.FONT_ZENHEI, r.FONT_KAI)
@@ -204,7 +180,7 @@ def main() -> int:
         truth = json.loads((batch / "truth.json").read_text(encoding="utf-8"))
         pages, source = fixture_pages(batch, truth, args.max_pages), str(batch)
     else:
-        pages, source = synthetic_pages(), "rendered pages (tests/test_ocr_render.py)"
+        pages, source = synthetic_pages(), "rendered pages (tests/ocr_pages.py)"
     if not pages:
         print("no image pages to read", file=sys.stderr)
         return 1
@@ -241,7 +217,7 @@ def summarise(pages: list[dict], results: list[dict], engines: list[str]) -> dic
             got = squash(read["text"])
             for group in (deg, "all"):
                 c = cells[(name, group)]
-                c["cer"].append(levenshtein(truth, got) / max(len(truth), 1))
+                c["cer"].append(Levenshtein.distance(truth, got) / max(len(truth), 1))
                 c["seconds"].append(read["seconds"])
                 c["errors"] += read["error"] is not None
                 for key in page["key_texts"]:

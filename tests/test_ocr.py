@@ -1,4 +1,4 @@
-"""The OCR layer on real engines and rendered Chinese pages (see test_ocr_render.py)."""
+"""The OCR layer on real engines and rendered Chinese pages (see ocr_pages.py)."""
 from __future__ import annotations
 
 import re
@@ -22,7 +22,7 @@ from extract.ocr.normalise import detect_skew, red_mask, suppress_seal, vote_rot
 from extract.ocr.tesseract import Tesseract
 from core.records import Word
 from ingest.pages import RawPage
-from test_ocr_render import (
+from ocr_pages import (
     DPI,
     KEY_TEXTS,
     SEAL_DATE,
