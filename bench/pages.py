@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dossier.pipeline import Options, _worker_init, read_package  # noqa: E402
+from dossier.pipeline import Options, worker_init, read_package  # noqa: E402
 from extract.classify import group_documents  # noqa: E402
 from ingest import find_packages  # noqa: E402
 
@@ -60,7 +60,7 @@ def main() -> int:
             list(d.pages), {f.path: f.sha256 for f in d.files}))}), s) for k, d, s in results]
     else:
         start = time.perf_counter()
-        with ProcessPoolExecutor(args.workers, initializer=_worker_init) as pool:
+        with ProcessPoolExecutor(args.workers, initializer=worker_init) as pool:
             results = list(pool.map(_read, refs, [args.engine] * len(refs)))
         wall = time.perf_counter() - start
         cache.write_bytes(pickle.dumps((results, wall)))

@@ -80,7 +80,7 @@ def failed_report(ref: PackageRef, error: BaseException) -> Report:
     return Report(applicant=ref.key, verdict=decide_verdict([f]), findings=(f,))
 
 
-def _worker_init() -> None:
+def worker_init() -> None:
     # One OCR thread per process: processes give the parallelism (Tesseract's OpenMP ran 4× slower).
     os.environ["OMP_THREAD_LIMIT"] = "1"
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -121,11 +121,11 @@ def run_batch(
             progress(len(reports), len(refs), ref.key)
 
     if workers <= 1:
-        _worker_init()
+        worker_init()
         for ref in refs:
             done(ref, *_check_safely(ref, options))
     else:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=worker_init) as pool:
             futures = {pool.submit(_check_safely, ref, options): ref for ref in refs}
             for future in as_completed(futures):
                 ref = futures[future]
