@@ -147,10 +147,16 @@ class Evidence(Record):
 
 
 class ExtractedValue(Record):
+    """One reading of a field from one document: what the applicant declared, or what evidence shows."""
+
     field: str
     value: Any
     evidence: tuple[Evidence, ...] = ()
-    extractor: str
+    extractor: str  # versioned name, e.g. "diploma@1"
+    origin: Literal["declared", "found"] = "found"
+    document: str | None = None  # type of the document read (review_form, diploma, ...)
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)  # OCR confidence × how certain the pattern was
+    note: str | None = None  # why the confidence is lowered, or what could not be read
 
 
 class Finding(Record):
