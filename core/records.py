@@ -169,9 +169,18 @@ class Finding(Record):
 
 
 class FieldReport(Record):
+    """One field of report.json: the declared and the found value, and the evidence behind them.
+
+    `evidence` lists the found value's evidence first, then the declared value's.
+    """
+
     declared: Any = None
     found: Any = None
     evidence: tuple[Evidence, ...] = ()
+    confidence: float | None = None  # of the found value
+    declared_in: str | None = None  # review_form / summary_table
+    found_in: tuple[str, ...] = ()  # document types whose reading agrees with `found`
+    note: str | None = None
 
 
 class DocumentEntry(Record):
@@ -200,4 +209,5 @@ class Dossier(Record):
     files: tuple[SourceFile, ...] = ()
     pages: tuple[PageText, ...] = ()
     documents: tuple[Document, ...] = ()
-    values: tuple[ExtractedValue, ...] = ()
+    values: tuple[ExtractedValue, ...] = ()  # every reading of every document, declared and found
+    fields: dict[str, FieldReport] = {}  # the reading reported per field (extract.merge)
