@@ -16,7 +16,10 @@ from pathlib import Path
 from core.errors import ExternalProgramError, OutputError
 from core.records import Dossier, IngestIssue, PageText, Report, SourceFile
 from extract.classify import group_documents
+from extract.extractors import ExtractContext
+from extract.images import MemberImages
 from extract.pagetext import to_page_text
+from extract.run import extract_dossier
 from ingest import PackageRef, find_batch_files, find_packages, iter_members, read_file, settle
 from reports import build_report, write_batch, write_report
 from verify import decide_verdict, verify_dossier
@@ -31,14 +34,20 @@ class Options:
     rules: str = "yangcheng-2024-coal-junior"
 
 
-def read_package(ref: PackageRef, options: Options) -> Dossier:
-    """Ingest every file of a package and read every page (OCR where needed)."""
+def read_package(ref: PackageRef, options: Options, keep: dict[str, bytes] | None = None) -> Dossier:
+    """Ingest every file of a package and read every page (OCR where needed).
+
+    With `keep`, the bytes of every file read are put there (path → bytes), for extractors that
+    look at the pixels again.
+    """
     files: list[SourceFile] = []
     pages: list[PageText] = []
     for item in iter_members(ref):
         if isinstance(item, SourceFile):  # refused before reading (unsafe path, too large)
             files.append(item)
             continue
+        if keep is not None:
+            keep[item.path] = item.data
         source, page_texts = read_member(item.path, item.data, options)
         files.append(source)
         pages.extend(page_texts)
@@ -65,8 +74,13 @@ def read_member(path: str, data: bytes, options: Options) -> tuple[SourceFile, l
     return settle(source, page_issues), pages
 
 
-def check_package(ref: PackageRef, options: Options) -> Report:
-    dossier = read_package(ref, options)
+def check_package(ref: PackageRef, options: Options, batch_pages: tuple[PageText, ...] = ()) -> Report:
+    """One package from files to report. `batch_pages`: the batch's own 汇总表 pages (declared data)."""
+    members: dict[str, bytes] = {}
+    dossier = read_package(ref, options, keep=members)
+    dossier = extract_dossier(dossier, ExtractContext(
+        images=MemberImages(members), extra_pages=batch_pages, engine=options.engine))
+    members.clear()
     findings = verify_dossier(dossier)
     return build_report(dossier, findings, decide_verdict(findings))
 
@@ -86,9 +100,9 @@ def worker_init() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
-def _check_safely(ref: PackageRef, options: Options) -> tuple[Report, str | None]:
+def _check_safely(ref: PackageRef, options: Options, batch_pages: tuple[PageText, ...] = ()) -> tuple[Report, str | None]:
     try:
-        return check_package(ref, options), None
+        return check_package(ref, options, batch_pages), None
     except Exception as exc:  # one bad package must not stop the batch
         return failed_report(ref, exc), traceback.format_exc()
 
@@ -111,6 +125,7 @@ def run_batch(
     except OSError as exc:
         raise OutputError(f"cannot create {out}: {exc}") from exc
     reports: dict[str, Report] = {}
+    batch_files, batch_pages = read_batch_files(batch, options)
 
     def done(ref: PackageRef, report: Report, trace: str | None) -> None:
         reports[ref.key] = report
@@ -123,10 +138,10 @@ def run_batch(
     if workers <= 1:
         worker_init()
         for ref in refs:
-            done(ref, *_check_safely(ref, options))
+            done(ref, *_check_safely(ref, options, batch_pages))
     else:
         with ProcessPoolExecutor(max_workers=workers, initializer=worker_init) as pool:
-            futures = {pool.submit(_check_safely, ref, options): ref for ref in refs}
+            futures = {pool.submit(_check_safely, ref, options, batch_pages): ref for ref in refs}
             for future in as_completed(futures):
                 ref = futures[future]
                 try:
@@ -134,13 +149,15 @@ def run_batch(
                 except Exception as exc:  # the worker itself died (e.g. killed for memory)
                     done(ref, failed_report(ref, exc), traceback.format_exc())
     ordered = [reports[ref.key] for ref in refs]
-    write_batch(ordered, out, rules=options.rules, batch_files=read_batch_files(batch, options))
+    write_batch(ordered, out, rules=options.rules, batch_files=batch_files)
     return ordered
 
 
-def read_batch_files(batch: Path, options: Options) -> list[dict]:
-    """Files at the top of the batch (a unit's 汇总表): recorded with their type, never dropped."""
+def read_batch_files(batch: Path, options: Options) -> tuple[list[dict], tuple[PageText, ...]]:
+    """Files at the top of the batch (a unit's 汇总表): their entries (with types, never dropped)
+    for batch.json, and their pages, which hold declared data for the packages."""
     entries = []
+    all_pages: list[PageText] = []
     for path in find_batch_files(batch):
         try:
             data = path.read_bytes()
@@ -150,4 +167,5 @@ def read_batch_files(batch: Path, options: Options) -> list[dict]:
         source, pages = read_member(path.name, data, options)
         types = [d.type for d in group_documents(pages, {source.path: source.sha256})]
         entries.append({**source.model_dump(mode="json"), "types": types})
-    return entries
+        all_pages.extend(pages)
+    return entries, tuple(all_pages)

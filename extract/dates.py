@@ -51,7 +51,9 @@ _P_MARKED = re.compile(  # 2024年11月25日, 二〇二四年十一月, 2024午1
     rf"(?P<y>{_YEAR_ASCII}|{_YEAR_HAN}){_SP}(?P<ym>[年午]){_SP}(?P<m>{_MONTH}){_SP}(?P<mm>月)"
     rf"(?:{_SP}(?P<d>{_DAY})(?:{_SP}(?P<dm>{_DAY_MARK}))?)?")
 _P_NUMERIC = re.compile(  # 2024.11.25, 2024-1-5, 2024/11/25, 2013.07
-    rf"(?P<y>{_YEAR_ASCII}){_SP}(?P<s>[./-]){_SP}(?P<m>{_N2})(?:{_SP}(?P=s){_SP}(?P<d>{_N2}))?")
+    rf"(?P<y>{_YEAR_ASCII}){_SP}(?P<s>[./-]){_SP}(?P<m>{_N2})(?:{_SP}(?P<s2>(?P=s)|[:：,，]){_SP}(?P<d>{_N2}))?")
+# OCR reads the second dot of 2021.09.01 as a colon or comma (2021.09:01): certain, since no other
+# notation mixes them, but marked as a repair
 _P_BROKEN = re.compile(  # 11年7月1日, 一一年七月一日, 2 8年1月25日, 12024年: a year lost or gained digits
     rf"(?P<by>{_BROKEN_YEAR}){_SP}年{_SP}(?P<m>{_MONTH}){_SP}(?P<mm>月)"
     rf"(?:{_SP}(?P<d>{_DAY}){_SP}(?P<dm>{_DAY_MARK}))?")
@@ -202,7 +204,10 @@ def _read_numeric(m: re.Match, norm: str, text: str) -> DateMatch | None:
         rest = re.match(rf"{_SP}{re.escape(m['s'])}{_SP}[0-9]", norm[m.end():])
         if not 1 <= month <= 12 or (rest and not _FOUR_DIGIT_YEAR_NEXT.match(norm, m.end())):
             return None
-    certainty = REPAIRED if year[1] or rep_m or rep_d else CERTAIN
+    mixed = m["s2"] is not None and m["s2"] != m["s"]
+    if mixed and m["s"] != ".":
+        return None
+    certainty = REPAIRED if year[1] or rep_m or rep_d or mixed else CERTAIN
     return _make(text, m.start(), m.end(), year[0], month, day, certainty)
 
 

@@ -30,6 +30,8 @@ class ExtractContext:
     images: PageImages | None = None  # for pixel checks (tick boxes, seals) and re-reading a region
     extra_pages: Sequence[PageText] = ()  # pages from outside the package (the batch's 汇总表)
     hints: dict[str, str] = field(default_factory=dict)  # name / id_number read so far, to match 汇总表 rows
+    engine: str | None = None  # the OCR engine that read the pages (None: the default); weak readings
+    reread: bool = True  # are read again by the other engine (extract/reread.py)
 
 
 Extractor = Callable[[Document, list[PageText], ExtractContext], list[ExtractedValue]]

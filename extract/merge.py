@@ -22,6 +22,7 @@ CONTRACT_FIELDS = (
     "probation_passed", "report_present", "opinion_present",
 )
 YEAR_KEYED = ("appraisals", "ce_hours")
+PRESENCE = ("report_present", "opinion_present")  # found false when the document is absent
 DECLARED_ORDER = ("review_form", "summary_table")
 WEAK = 0.5
 MAX_EVIDENCE = 6
@@ -82,8 +83,8 @@ def merge_fields(values: Iterable[ExtractedValue]) -> dict[str, FieldReport]:
             if v is not None and v.value is not None:
                 d_value, d_evidence, d_in = v.value, v.evidence, source
                 break
-        if name in YEAR_KEYED and f_value is None and found.get(name) is None:
-            f_value = None
+        if name in PRESENCE and not found.get(name):
+            f_value, note = False, "no such document in the dossier"
         out[name] = FieldReport(declared=d_value, found=f_value, evidence=(f_evidence[:MAX_EVIDENCE] + d_evidence[:2]),
                                 confidence=f_conf, declared_in=d_in, found_in=f_docs, note=note)
     return out

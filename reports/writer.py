@@ -25,6 +25,7 @@ def build_report(dossier: Dossier, findings: Sequence[Finding], verdict: Verdict
     return Report(
         applicant=dossier.applicant,
         verdict=verdict,
+        fields=dict(dossier.fields),
         findings=tuple(findings),
         documents=tuple(entries),
         files=dossier.files,

@@ -323,3 +323,14 @@ def test_find_years():
                                   "12023", "200元"])
 def test_find_years_ignores_other_numbers(text):
     assert find_years(text) == []
+
+
+@pytest.mark.parametrize("text, value", [("自2021.09:01起", "2021-09-01"), ("2024.12:18", "2024-12-18"),
+                                         ("2024.12,18", "2024-12-18")])
+def test_second_dot_read_as_colon_or_comma_is_repaired_with_lower_certainty(text, value):
+    (m,) = find_dates(text)
+    assert m.value == value and m.certainty < 1.0
+
+
+def test_mixed_separators_other_than_dot_are_not_read():
+    assert all(m.day is None for m in find_dates("2024-12:18"))

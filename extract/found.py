@@ -1,0 +1,245 @@
+"""Field readings from evidence documents, driven by extract/fields.yaml.
+
+For every document type named in fields.yaml an extractor `<type>@<version>` is registered; it
+runs the type's rules over the document's text (see the file's header for the rule kinds) and
+returns one `ExtractedValue` per field it could read, with the evidence of the value's own
+characters. Readings that need more than a rule (appraisal grades, CE hours, the diploma's issue
+date, signatures) are added by extract/found_special.py.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable
+
+from core.records import Document, ExtractedValue, PageText
+from extract import dates, values
+from extract.doctext import DocText
+from extract.extractors import ExtractContext, extractors
+from extract.fieldspec import Rule, load_fields
+
+# Where a label's value stops on a line that holds several label/value cells.
+_CELL_END = re.compile(r"\s{2,}|\t|\n")
+_TEXT_END = re.compile(r"[\s，,。；;、]")
+_SEPARATORS = " \t：:．.、"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A value read at text[start:end] with the reader's certainty."""
+
+    value: Any
+    start: int
+    end: int
+    certainty: float
+    problem: str | None = None
+
+
+# --- readers: text → hits (spans relative to the text given) ---------------------------------------
+
+def _from_reading(r) -> list[Hit]:
+    return [Hit(r.value, r.start, r.end, r.certainty, r.problem)] if r is not None else []
+
+
+def _read_date(text: str) -> list[Hit]:
+    return [Hit(m.value, m.start, m.end, m.certainty, m.problem) for m in dates.find_dates(text)]
+
+
+def _read_text(text: str) -> list[Hit]:
+    m = re.match(r"\s*", text)
+    start = m.end() if m else 0
+    end_m = _TEXT_END.search(text, start)
+    end = end_m.start() if end_m else len(text)
+    return [Hit(text[start:end], start, end, 1.0)] if end - start >= 2 else []
+
+
+def _read_specialty(text: str) -> list[Hit]:
+    """A specialty as written: a gazetteer name when one starts the text, else the text itself."""
+    from extract import nlp
+
+    head = text.lstrip()
+    offset = len(text) - len(head)
+    for start, end, found in nlp.entities(head, "SPECIALTY"):
+        if start == 0:
+            return [Hit(found, offset + start, offset + end, 1.0)]
+    return [Hit(h.value, h.start, h.end, 0.9) for h in _read_text(text)]
+
+
+def _read_grade(text: str) -> list[Hit]:
+    return [Hit(r.value, r.start, r.end, r.certainty, r.problem) for r in values.find_grades(text)]
+
+
+def _read_id(text: str) -> list[Hit]:
+    # an ID may be split by OCR spaces; read_id_number tolerates them
+    return _from_reading(values.read_id_number(text))
+
+
+# Words of a form's printed labels: a "name" read where the name cell is empty must not be one of them.
+LABEL_WORDS = frozenset("性别 民族 出生 住址 姓名 学历 学位 单位 职务 年度 专业 籍贯 身份 证号 日期 签字 盖章".split())
+
+
+def _read_name(text: str) -> list[Hit]:
+    hits = _from_reading(values.clean_name(_first_token(text)))
+    return [h for h in hits if h.value not in LABEL_WORDS and not any(w in h.value for w in ("性别", "出生", "民族"))]
+
+
+READERS: dict[str, Callable[[str], list[Hit]]] = {
+    "name": _read_name,
+    "sex": lambda t: _from_reading(values.read_sex(t[:3])),
+    "date": _read_date,
+    "id_number": _read_id,
+    "education": lambda t: _from_reading(values.read_education(t)),
+    "degree": lambda t: _from_reading(values.read_degree(t)),
+    "grade": _read_grade,
+    "hours": lambda t: _from_reading(values.read_hours(t)),
+    "text": _read_text,
+    "specialty": _read_specialty,
+    "result": lambda t: _from_reading(values.read_bool_result(t)),
+}
+
+
+def _first_token(text: str) -> str:
+    """The first cell of a value: up to whitespace or punctuation (keeps offsets: only cuts the tail)."""
+    lead = len(text) - len(text.lstrip())
+    m = re.search(r"[\s，,。；;、：:（(]", text[lead:])
+    return text[: lead + m.start()] if m else text
+
+
+# --- label matching ----------------------------------------------------------------------------------
+
+@lru_cache(maxsize=512)
+def label_pattern(label: str) -> re.Pattern:
+    """A label as printed or OCR'd: spaces and brackets may sit between its characters.
+
+    It must start a line or follow a space/punctuation, so 专业 does not match inside 所学专业.
+    """
+    gap = r"[\s()（）]*"
+    body = gap.join(re.escape(ch) for ch in label)
+    return re.compile(rf"(?:^|(?<=[\s，,。；;：:、（(）)]))[（(]?{body}[）)]?[\s：:]*", re.M)
+
+
+def _label_values(text: DocText, labels: tuple[str, ...]) -> list[tuple[int, str]]:
+    """(absolute offset, value text) after each occurrence of a label: the rest of its line, or the next line."""
+    out = []
+    for label in labels:  # most specific first: the order of the rule's list
+        for m in label_pattern(label).finditer(text.text):
+            line = text.line_at(m.start())
+            if line is None:
+                continue
+            rest_end = line.end
+            if m.end() < rest_end and text.text[m.end():rest_end].strip():
+                out.append((m.end(), text.text[m.end():rest_end]))
+            else:
+                nxt = text.next_line(line)
+                if nxt is not None and nxt.page is line.page:
+                    out.append((nxt.start, text.text[nxt.start:nxt.end]))
+        if out:
+            break
+    return out
+
+
+# --- rule execution ----------------------------------------------------------------------------------
+
+def _context_ok(text: str, hit_start: int, hit_end: int, rule: Rule) -> bool:
+    if rule.followed_by:
+        after = text[hit_end:hit_end + 6].lstrip()
+        if not any(after.startswith(w) for w in rule.followed_by):
+            return False
+    if rule.preceded_by:
+        before = text[max(0, hit_start - 6):hit_start].rstrip()
+        if not any(before.endswith(w) for w in rule.preceded_by):
+            return False
+    return True
+
+
+def _range_hits(segment: str, which: str) -> list[Hit]:
+    out = []
+    for r in dates.find_ranges(segment):
+        m = r.start if which == "start" else r.end
+        out.append(Hit(m.value, m.start, m.end, m.certainty, m.problem))
+    return out
+
+
+def apply_rule(text: DocText, rule: Rule) -> tuple[Hit, int] | None:
+    """The first hit of a rule, with the offset its span is relative to, or None."""
+    reader = READERS[rule.read] if rule.read else None
+    full = text.text
+
+    def hits_in(segment: str, base: int, anchored: bool) -> list[tuple[Hit, int]]:
+        if rule.range:
+            found = _range_hits(segment, rule.range)
+        else:
+            assert reader is not None
+            found = reader(segment)
+        if anchored:  # a label's value starts right after the label, not anywhere later on the line
+            found = [h for h in found if not segment[: h.start].strip()]
+        return [(h, base) for h in found if _context_ok(full, base + h.start, base + h.end, rule)]
+
+    candidates: list[tuple[Hit, int]] = []
+    if rule.label:
+        for base, value_text in _label_values(text, rule.label):
+            cell = value_text
+            if rule.read in ("name", "sex", "text", "specialty", "education", "degree", "result", "grade"):
+                cut = _CELL_END.search(value_text)
+                cell = value_text[: cut.start()] if cut else value_text
+            candidates += hits_in(cell, base, anchored=not rule.range)
+            if candidates:
+                break
+    elif rule.pattern:
+        for m in re.finditer(rule.pattern, full, re.M):
+            base = m.start("v")
+            candidates += hits_in(m.group("v"), base, anchored=False)
+            if candidates:
+                break
+    elif rule.anywhere:
+        candidates = hits_in(full, 0, anchored=False)
+    if not candidates:
+        return None
+    usable = [c for c in candidates if c[0].value is not None] or candidates
+    return usable[-1] if rule.pick == "last" else usable[0]
+
+
+def read_fields(doc: Document, pages: list[PageText], extractor: str) -> list[ExtractedValue]:
+    """Every field fields.yaml lists for the document's type, read from its pages."""
+    table = load_fields()
+    rules_by_field = table.types.get(doc.type, {})
+    texts = {False: DocText(pages), True: DocText(pages, joiner="")}
+    out: list[ExtractedValue] = []
+    for field, rules in rules_by_field.items():
+        for rule in rules:
+            if rule.present:
+                ev = texts[False].evidence(0, min(len(texts[False].text), 20), extractor)
+                out.append(ExtractedValue(field=field, value=True, evidence=ev[:1], extractor=extractor,
+                                          document=doc.type, confidence=1.0))
+                break
+            text = texts[rule.prose]
+            got = apply_rule(text, rule)
+            if got is None:
+                continue
+            hit, base = got
+            start, end = base + hit.start, base + hit.end
+            confidence = text.confidence(start, end) * hit.certainty * rule.certainty
+            note = "; ".join(n for n in (hit.problem, rule.note) if n) or None
+            out.append(ExtractedValue(field=field, value=hit.value, evidence=text.evidence(start, end, extractor),
+                                      extractor=extractor, document=doc.type,
+                                      confidence=round(min(max(confidence, 0.0), 1.0), 3), note=note))
+            break
+    return out
+
+
+def _register_all() -> None:
+    table = load_fields()
+    for doc_type in table.types:
+        name = f"{doc_type}@{table.version}"
+
+        def extractor(doc: Document, pages: list[PageText], ctx: ExtractContext, _name: str = name) -> list[ExtractedValue]:
+            from extract import found_special
+
+            values_ = read_fields(doc, pages, _name)
+            return values_ + found_special.extra_readings(doc, pages, ctx, _name, values_)
+
+        extractors.register(doc_type, version=str(table.version))(extractor)
+
+
+_register_all()

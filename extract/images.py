@@ -1,0 +1,48 @@
+"""Page images for extractors that look at pixels (tick boxes) or read a region again.
+
+The pipeline keeps the bytes of the package's files while it extracts; a page's image is
+rendered again on demand and normalised exactly as when it was read (rotation and skew replayed),
+so OCR bboxes index it directly. Originals are only read.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from PIL import Image
+
+from core.records import PageText
+from ingest import read_file
+from ingest.pages import RawPage
+
+KEEP = 3  # normalised pages held at once (an A4 scan at 300 dpi is ~25 MB)
+
+
+class MemberImages:
+    """`get(page)` → the normalised image of an OCR'd page of one of `members` (path → bytes)."""
+
+    def __init__(self, members: dict[str, bytes]):
+        self._members = members
+        self._cache: OrderedDict[tuple[str, int], Image.Image] = OrderedDict()
+
+    def get(self, page: PageText) -> Image.Image | None:
+        if not page.source.startswith("ocr:") or page.file not in self._members:
+            return None
+        key = (page.file, page.page)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        image = self._render(page)
+        if image is not None:
+            self._cache[key] = image
+            while len(self._cache) > KEEP:
+                self._cache.popitem(last=False)
+        return image
+
+    def _render(self, page: PageText) -> Image.Image | None:
+        from extract.ocr import normalised_image
+
+        _, items = read_file(page.file, self._members[page.file])
+        for raw in items:
+            if isinstance(raw, RawPage) and raw.page == page.page and raw.image is not None:
+                return normalised_image(raw, page)
+        return None

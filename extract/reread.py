@@ -1,0 +1,114 @@
+"""A second look at weakly read deciding fields: the value's line, cut out at twice the
+resolution and read by the other OCR engine.
+
+Where both engines read the same value the reading is confirmed and its confidence raised to the
+lower engine's line confidence (at least `CONFIRMED`); where they differ, the better-supported
+reading (engine confidence × reader certainty) is kept, its confidence capped at `DISPUTED`, and
+the note names both readings, for a human.
+"""
+from __future__ import annotations
+
+import logging
+
+from PIL import Image
+
+from core.records import Evidence, ExtractedValue, PageText
+from extract import dates, values as readers
+from extract.extractors import ExtractContext
+
+log = logging.getLogger("dossier.extract")
+DECIDING = ("birth_date", "graduation_date", "technician_date", "probation_end_date", "publicity_start",
+            "publicity_end", "id_number", "education", "appraisals")
+REREAD_BELOW = 0.85
+CONFIRMED = 0.9
+DISPUTED = 0.6
+SCALE = 2
+
+
+def _read_again(field: str, text: str):
+    """(value, certainty) of the field in a re-read line, or None."""
+    if field == "id_number":
+        r = readers.read_id_number(text)
+        return (r.value, r.certainty) if r else None
+    if field == "education":
+        r = readers.read_education(text)
+        return (r.value, r.certainty) if r else None
+    if field == "appraisals":
+        g = readers.find_grades(text)
+        return (g[0].value, g[0].certainty) if len(g) == 1 else None
+    found = [m for m in dates.find_dates(text) if m.value]
+    return (found[0].value, found[0].certainty) if len(found) == 1 else None
+
+
+def _line_box(page: PageText, bbox) -> tuple[float, float, float, float] | None:
+    cx, cy = (bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2
+    for line in page.lines:
+        if line.bbox and line.bbox[0] <= cx <= line.bbox[2] and line.bbox[1] <= cy <= line.bbox[3]:
+            return line.bbox
+    return bbox
+
+
+def _crop(image: Image.Image, box, pad: float) -> Image.Image:
+    x0, y0, x1, y1 = box
+    h = y1 - y0
+    region = (max(0, x0 - pad * h), max(0, y0 - pad * h), min(image.width, x1 + pad * h), min(image.height, y1 + pad * h))
+    crop = image.crop(tuple(int(v) for v in region))
+    return crop.resize((crop.width * SCALE, crop.height * SCALE), Image.LANCZOS)
+
+
+def reread(value: ExtractedValue, pages: dict[tuple[str, int], PageText], ctx: ExtractContext,
+           engine: str) -> ExtractedValue:
+    """`value` confirmed, replaced or left as it was after reading its line with `engine`."""
+    from extract.ocr import get_engine
+
+    if ctx.images is None or value.field not in DECIDING or value.confidence >= REREAD_BELOW:
+        return value
+    ev = [e for e in value.evidence if e.bbox is not None and e.page is not None]
+    if value.field == "appraisals":
+        ev = ev[-1:]  # the grade (the year comes first)
+    if not ev:
+        return value
+    target: Evidence = ev[0]
+    page = pages.get((target.file, target.page))
+    image = ctx.images.get(page) if page is not None else None
+    if image is None:
+        return value
+    box = _line_box(page, target.bbox)
+    try:
+        lines = get_engine(engine).read(_crop(image, box, 0.3), 300)
+    except Exception as exc:  # the second look is a bonus; its failure leaves the first reading
+        log.warning("re-reading %s with %s failed: %s", value.field, engine, exc)
+        return value
+    text = " ".join(line.text for line in lines)
+    conf = min((line.confidence for line in lines), default=0.0)
+    again = _read_again(value.field, text)
+    old = value.value
+    if value.field == "appraisals":
+        (year, old), = value.value.items() if len(value.value) == 1 else ((None, None),)
+    if again is None:
+        return value.model_copy(update={"note": _join(value.note, f"{engine} could not read it again ({text!r})")})
+    new, certainty = again
+    if new == old:
+        confidence = max(value.confidence, min(conf, 1.0), CONFIRMED)
+        return value.model_copy(update={"confidence": round(min(confidence, 1.0), 3),
+                                        "note": _join(value.note, f"confirmed by {engine}")})
+    support_new = conf * certainty
+    note = _join(value.note, f"engines disagree: {old!r} (first reading) vs {new!r} ({engine})")
+    if old is None or support_new > value.confidence:
+        new_value = {year: new} if value.field == "appraisals" else new
+        new_ev = Evidence(file=target.file, page=target.page, bbox=box, text=text, confidence=round(conf, 3),
+                          extractor=f"reread:{engine}")
+        return value.model_copy(update={"value": new_value, "confidence": round(min(support_new, DISPUTED), 3),
+                                        "evidence": (new_ev, *value.evidence), "note": note})
+    return value.model_copy(update={"confidence": round(min(value.confidence, DISPUTED), 3), "note": note})
+
+
+def _join(a: str | None, b: str) -> str:
+    return f"{a}; {b}" if a else b
+
+
+def second_engine(first: str | None) -> str:
+    from extract.ocr import DEFAULT_ENGINE
+
+    first = first or DEFAULT_ENGINE
+    return "tesseract@1" if first.startswith("rapidocr") else "rapidocr@1"
