@@ -75,9 +75,11 @@ class RapidOcr:
         """Lines of `image` (bbox in its pixels). `dpi` is unused: the detector rescales itself."""
         bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
         with _lock:  # one session per process; onnxruntime sessions are not re-entrant here
-            result, _ = _rapidocr()(bgr, return_word_box=True)
+            # Pages arrive upright (extract/ocr/normalise.py turned them). The per-line angle
+            # classifier then only does harm: it flips short number boxes, reading "90" as "06".
+            result, _ = _rapidocr()(bgr, use_cls=False, return_word_box=True)
         return assemble(result)
 
     def describe(self) -> dict[str, str]:
-        return {"engine": "rapidocr", "version": self.version, "models": "PP-OCRv4 det/rec, mobile cls",
+        return {"engine": "rapidocr", "version": self.version, "models": "PP-OCRv4 det/rec (no line classifier: pages are upright)",
                 "threads": "1", "mem_arena": "off"}
