@@ -245,8 +245,9 @@ def diploma_date(doc: Document, text: DocText, extractor: str) -> list[Extracted
             return [_value("graduation_date", value, text, m.start, m.end, extractor, doc, 0.75,
                            "year taken from the study period; the printed year was not legible")]
     if period_end is not None and period_end.value:
+        # a month only, inferred: below merge.WEAK, so any legible full date elsewhere is preferred
         return [_value("graduation_date", period_end.value[:7], text, period_end.start, period_end.end, extractor, doc,
-                       0.6, "issue date not legible; month from the study period")]
+                       0.45, "issue date not legible; month from the study period")]
     return []
 
 

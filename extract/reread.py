@@ -63,6 +63,8 @@ def reread(value: ExtractedValue, pages: dict[tuple[str, int], PageText], ctx: E
 
     if ctx.images is None or value.field not in DECIDING or value.confidence >= REREAD_BELOW:
         return value
+    if value.value is not None and value.note:
+        return value  # weak because it was inferred, not because it was misread: another look can't help
     ev = [e for e in value.evidence if e.bbox is not None and e.page is not None]
     if value.field == "appraisals":
         ev = ev[-1:]  # the grade (the year comes first)
