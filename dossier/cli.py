@@ -54,7 +54,11 @@ def _options(args):
         raise UsageError(f"rules file {args.rules} does not exist")
     if args.workers is not None and args.workers < 1:
         raise UsageError("--workers must be at least 1")
-    rules = args.rules.stem if args.rules else "yangcheng-2024-coal-junior"
+    rules = str(args.rules.resolve()) if args.rules else None
+    if rules:
+        from verify.rules import load_rules
+
+        load_rules(rules)  # a bad rules file stops the run before any package is read
     return Options(engine=args.ocr_engine, rules=rules)
 
 

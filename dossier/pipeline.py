@@ -24,6 +24,7 @@ from ingest import PackageRef, find_batch_files, find_packages, iter_members, re
 from reports import build_report, write_batch, write_report
 from verify import decide_verdict, verify_dossier
 from verify.catalogue import finding
+from verify.rules import load_rules
 
 log = logging.getLogger("dossier")
 
@@ -31,7 +32,7 @@ log = logging.getLogger("dossier")
 @dataclass(frozen=True)
 class Options:
     engine: str | None = None  # OCR engine name; None = the default engine
-    rules: str = "yangcheng-2024-coal-junior"
+    rules: str | None = None  # path of the notice's rules file; None = the bundled notice
 
 
 def read_package(ref: PackageRef, options: Options, keep: dict[str, bytes] | None = None) -> Dossier:
@@ -81,7 +82,7 @@ def check_package(ref: PackageRef, options: Options, batch_pages: tuple[PageText
     dossier = extract_dossier(dossier, ExtractContext(
         images=MemberImages(members), extra_pages=batch_pages, engine=options.engine))
     members.clear()
-    findings = verify_dossier(dossier)
+    findings = verify_dossier(dossier, load_rules(options.rules))
     return build_report(dossier, findings, decide_verdict(findings))
 
 
@@ -149,7 +150,7 @@ def run_batch(
                 except Exception as exc:  # the worker itself died (e.g. killed for memory)
                     done(ref, failed_report(ref, exc), traceback.format_exc())
     ordered = [reports[ref.key] for ref in refs]
-    write_batch(ordered, out, rules=options.rules, batch_files=batch_files)
+    write_batch(ordered, out, rules=load_rules(options.rules).id, batch_files=batch_files)
     return ordered
 
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 from core.records import Dossier, Finding, Verdict
 from verify.catalogue import finding, load_catalogue
 from verify.checks import checks, emitted_rules
+from verify.rules import NoticeRules, load_rules
 
 # Rules that are about one applicant but decided over the whole batch (duplicates, plagiarism).
 BATCH_RULES = {"FRAUD.DUPLICATE_IMAGE", "FRAUD.PLAGIARISM"}
 
 
-def verify_dossier(dossier: Dossier) -> list[Finding]:
-    """Run every registered check; add CHECK.INCOMPLETE while catalogue rules lack a check."""
+def verify_dossier(dossier: Dossier, rules: NoticeRules | None = None) -> list[Finding]:
+    """Run every registered check with the notice's rules (default: the bundled notice); add
+    CHECK.INCOMPLETE while catalogue rules lack a check."""
+    rules = rules or load_rules()
     findings: list[Finding] = []
     for _, fn in checks.items():
-        findings.extend(fn(dossier))
+        findings.extend(fn(dossier, rules))
     not_checked = sorted(set(load_catalogue().rules) - emitted_rules() - {"CHECK.INCOMPLETE"})
     if not_checked:
         findings.append(

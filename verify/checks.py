@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable
 from core.records import Dossier, Evidence, Finding
 from core.registry import Registry
 from verify.catalogue import finding, load_catalogue
+from verify.rules import NoticeRules
 
-Check = Callable[[Dossier], Iterable[Finding]]
+Check = Callable[[Dossier, NoticeRules], Iterable[Finding]]
 checks: Registry[Check] = Registry("check")
 
 
@@ -26,7 +27,7 @@ def check(name: str, *, emits: tuple[str, ...], version: str = "1"):
 
 
 @check("ingest.unreadable", emits=("INGEST.UNREADABLE",))
-def unreadable_files(dossier: Dossier) -> list[Finding]:
+def unreadable_files(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
     """INGEST.UNREADABLE for every file (or page) that could not be read. 四(三)."""
     found = []
     for source in dossier.files:
@@ -39,6 +40,31 @@ def unreadable_files(dossier: Dossier) -> list[Finding]:
                     evidence=[Evidence(file=source.path, page=issue.page, text=issue.message)],
                 )
             )
+    for value in dossier.values:
+        if value.field == "extraction_failed":  # the file was read but a document in it could not be parsed
+            found.append(finding("INGEST.UNREADABLE", f"the {value.value} document could not be read for its fields: "
+                                 f"{value.note}", field=value.value))
+    return found
+
+
+@check("ocr.low_confidence", emits=("OCR.LOW_CONFIDENCE",))
+def low_confidence(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
+    """OCR.LOW_CONFIDENCE for each deciding field whose found value was read below the rules file's
+    threshold, or was on the page but could not be read: a human confirms it against the evidence."""
+    found = []
+    for name in rules.deciding_fields:
+        field = dossier.fields.get(name)
+        if field is None or field.confidence is None:
+            continue
+        unread = field.found is None or (isinstance(field.found, dict) and None in field.found.values())
+        if field.confidence >= rules.ocr_low_confidence and not unread:
+            continue
+        what = "could not be read" if unread else f"was read with confidence {field.confidence:.2f}"
+        shown = "" if field.found is None else f" as {field.found!r}"
+        note = f" ({field.note})" if field.note else ""
+        found.append(finding("OCR.LOW_CONFIDENCE", f"{name}{shown} {what}; please confirm it on the evidence{note}",
+                             field=name, evidence=[e for e in field.evidence if e.extractor is None
+                                                   or not e.extractor.startswith(("review_form", "summary_table"))][:3]))
     return found
 
 

@@ -1,0 +1,52 @@
+"""Every rules file loads and agrees with the notice; reading-quality findings come from its threshold."""
+import datetime as dt
+
+import pytest
+
+from core.errors import RulesError
+from core.records import Dossier, Evidence, FieldReport
+from extract.merge import CONTRACT_FIELDS
+from verify import verify_dossier
+from verify.rules import RULES_DIR, load_rules
+
+
+@pytest.mark.parametrize("path", sorted(RULES_DIR.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_rules_file_loads(path):
+    rules = load_rules(path)
+    assert rules.id == path.stem
+    assert set(rules.deciding_fields) <= set(CONTRACT_FIELDS)
+
+
+def test_bundled_rules_hold_the_notices_dates_and_lists(tmp_path):
+    rules = load_rules()
+    assert rules.submission_window == (dt.date(2024, 12, 16), dt.date(2024, 12, 20))
+    assert rules.technician_cutoffs == {"junior_college": dt.date(2022, 12, 31), "secondary": dt.date(2020, 12, 31)}
+    assert rules.appraisal_min_count["secondary"] == 4 and rules.publicity_min_working_days == 5
+    assert "燃气输配工程" in rules.specialty_names and len(rules.specialty_names) == 12
+
+
+def test_a_broken_rules_file_is_a_rules_error(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(load_rules().model_dump_json().replace('"secondary"', '"kindergarten"'), encoding="utf-8")
+    with pytest.raises(RulesError, match="kindergarten"):
+        load_rules(bad)
+    with pytest.raises(RulesError):
+        load_rules(tmp_path / "missing.yaml")
+
+
+def _dossier(**fields):
+    return Dossier(applicant="a", fields={k: FieldReport(**v) for k, v in fields.items()})
+
+
+def test_low_confidence_and_unreadable_deciding_fields_are_flagged_for_a_human():
+    ev = (Evidence(file="s.pdf", page=1, bbox=(0, 0, 5, 5), text="2O2l年", confidence=0.5, extractor="appointment@1"),)
+    findings = verify_dossier(_dossier(
+        technician_date=dict(found="2021-09-01", confidence=0.55, evidence=ev),
+        birth_date=dict(found="1990-01-02", confidence=0.99, evidence=ev),
+        appraisals=dict(found={"2023": None}, confidence=0.0, evidence=ev, note="ticked option could not be told"),
+        school=dict(found="x", confidence=0.1),  # not a deciding field
+    ))
+    low = {f.field: f for f in findings if f.rule == "OCR.LOW_CONFIDENCE"}
+    assert set(low) == {"technician_date", "appraisals"}
+    assert low["technician_date"].evidence[0].bbox == (0, 0, 5, 5)
+    assert "could not be read" in low["appraisals"].message
