@@ -1,0 +1,167 @@
+"""Evidence extractors on text as OCR returns it (one Line per printed line, boxes on every line).
+
+These pin the grammar of each document type; the accuracy on rendered, degraded pages is
+measured by bench/fields.py and guarded by tests/test_provenance.py.
+"""
+import pytest
+
+from core.records import Document, Line, PageText
+from extract.extractors import ExtractContext, extractors
+from extract.fieldspec import load_fields
+from extract.found import READERS
+from extract import run as _run  # noqa: F401  (registers every extractor)
+
+
+def _read(doc_type: str, *texts: str, pages: int = 1) -> dict:
+    lines = tuple(Line(text=t, bbox=(100, 100 + 60 * i, 100 + 30 * max(len(t), 1), 140 + 60 * i), confidence=0.99)
+                  for i, t in enumerate(texts))
+    page = PageText(file="scan.pdf", page=1, width=2000, height=3000, source="ocr:test@1", lines=lines)
+    doc = Document(type=doc_type, file="scan.pdf", pages=(1,), sha256="0")
+    values = extractors.get(doc_type)(doc, [page], ExtractContext())
+    out = {}
+    for v in values:
+        assert v.extractor.startswith(doc_type + "@") and v.document == doc_type
+        if v.value is not None:
+            assert v.evidence, f"{v.field} has no evidence"
+        out[v.field] = v
+    return out
+
+
+def test_fields_yaml_names_known_document_types_readers_and_priorities():
+    from core.records import DOC_TYPES
+
+    table = load_fields()
+    assert set(table.types) <= set(DOC_TYPES)
+    for doc_type, fields in table.types.items():
+        for field, rules in fields.items():
+            for rule in rules:
+                assert rule.present or rule.read in READERS, (doc_type, field, rule.read)
+                if rule.pattern:
+                    assert "(?P<v>" in rule.pattern
+    for field, docs in table.priority.items():
+        assert set(docs) <= set(DOC_TYPES), field
+
+
+def test_appointment_effective_date_not_the_letters_date():
+    got = _read("appointment", "关于聘任专业技术职务的通知", "经研究决定，聘任唐立新同志为技术员，聘期",
+                "自2021.09:01起，享受相应待遇。", "阳城县泽源煤业有限公司", "二〇二一年八月二十六日")
+    assert got["technician_date"].value == "2021-09-01"
+    assert got["technician_date"].evidence[0].text == "2021.09:01"
+    assert got["name"].value == "唐立新"
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("经研究，决定聘任张伟同志为技术员，聘任时间从2019年8月1日起计算。", "2019-08-01"),
+    ("聘任张伟同志为技术员，聘期三年（2019年8月1日至2022年7月31日）。", "2019-08-01"),
+    ("兹聘任张伟同志为技术员，自二〇一九年八月一日起执行。", "2019-08-01"),
+])
+def test_appointment_wordings(sentence, expected):
+    got = _read("appointment", "聘任通知", sentence, "2019年7月25日")
+    assert got["technician_date"].value == expected
+
+
+def test_appointment_without_an_effective_date_falls_back_to_the_letter_date_with_low_confidence():
+    got = _read("appointment", "聘任通知", "经研究，聘任张伟同志为技术员。", "二〇一九年七月二十五日")
+    v = got["technician_date"]
+    assert v.value == "2019-07-25" and v.confidence <= 0.5 and "letter" in v.note
+
+
+@pytest.mark.parametrize("line, start, end", [
+    ("公示时间 2024年11月25日至11月29日", "2024-11-25", "2024-11-29"),
+    ("公示期：2024.11.25-2024.11.29", "2024-11-25", "2024-11-29"),
+    ("公示时间 2024-11-28至2024-12-05", "2024-11-28", "2024-12-05"),
+    ("公示日期：自2024年11月25日至2024年11月29日止", "2024-11-25", "2024-11-29"),
+])
+def test_publicity_period(line, start, end):
+    got = _read("publicity_record", "任职资格评审推荐过程三公示纪实表", "申报人姓名 何海涛 申报专业：矿山机电", line,
+                "公示内容 评审条件、个人申报条件、单位鉴定意见", "2024/12/6")
+    assert (got["publicity_start"].value, got["publicity_end"].value) == (start, end)
+    assert got["specialty"].value == "矿山机电"
+    assert got["publicity_items"].value == ["conditions", "application", "opinion"]
+
+
+def test_publicity_items_missing_one():
+    got = _read("publicity_record", "三公示纪实表", "公示内容 评审条件、个人申报条件", "公示时间 2024年11月25日至11月29日")
+    assert got["publicity_items"].value == ["conditions", "application"]
+
+
+def test_id_card_empty_name_cell_does_not_read_the_next_label():
+    got = _read("id_card", "身份证复印件", "姓名", "性别 男 民族 汉", "出生 1993年12月14日",
+                "公民身份号码 140522199312141038")
+    assert "name" not in got
+    assert got["sex"].value == "男" and got["birth_date"].value == "1993-12-14"
+    assert got["id_number"].value == "140522199312141038"
+
+
+def test_chsi_labels_with_ocr_brackets_and_spaces():
+    got = _read("chsi_report", "教育部学历证书电子注册备案表", "姓 名 何海涛", "出生日期 1989年6月17日", "层次 本科",
+                "专业 计算机科学与技术", "学历类别 普通高等教育", "毕(结)业日期 2011年7月1日")
+    assert got["name"].value == "何海涛" and got["education"].value == "bachelor"
+    assert got["major"].value == "计算机科学与技术" and got["graduation_date"].value == "2011-07-01"
+
+
+def test_diploma_prose_across_lines_and_issue_date_year_under_the_seal():
+    got = _read("diploma", "普通高等学校毕业证书", "学生何海涛，性别男，一九八九年六月十七日生，于二〇〇七年九月至二",
+                "〇一一年七月在本校计算机科学与技术专业四年制本科学习，修完教学计划规定的全部课程，",
+                "成绩合格，准予毕业。", "校名：安徽理工大学", "一一年七月一日", "证书编号：103611201105408488")
+    assert got["name"].value == "何海涛" and got["sex"].value == "男"
+    assert got["birth_date"].value == "1989-06-17"
+    assert got["major"].value == "计算机科学与技术" and got["education"].value == "bachelor"
+    assert got["school"].value == "安徽理工大学"
+    g = got["graduation_date"]
+    assert g.value == "2011-07-01" and g.confidence < 0.8 and "study period" in g.note
+
+
+def test_diploma_with_a_legible_issue_date():
+    got = _read("diploma", "中等专业学校毕业证书", "学生 周立新 ，性别男，1963年1月21日生，于1979年9月至1982年7月",
+                "在本校矿井通风与安全专业三年制中专学习，成绩合格，准予毕业。", "1982年7月10日")
+    assert got["graduation_date"].value == "1982-07-10" and got["graduation_date"].confidence > 0.9
+    assert got["education"].value == "secondary"
+
+
+@pytest.mark.parametrize("grade_line, grade", [
+    ("考核等次 合格", "合格"), ("考核结果：基本合格", "基本合格"), ("考核等次 口优秀合格口基本合格口不合格", "合格"),
+    ("考核等次 ☑优秀 □合格 □基本合格 □不合格", "优秀"),
+])
+def test_appraisal_year_and_grade(grade_line, grade):
+    got = _read("appraisal", "2023年度专业技术人员年度考核登记表", "姓名 何海涛 性别 男 出生年月 1989.06",
+                "年度 2023年 专业 矿山信息和智能化", grade_line, "考核单位（盖章）", "2024/1/9")
+    assert got["appraisals"].value == {"2023": grade}
+    assert got["name"].value == "何海涛"
+
+
+def test_appraisal_grade_on_the_next_line_and_ambiguous_ticks():
+    got = _read("appraisal", "2022年度事业单位工作人员年度考核登记表", "考核等次", "优秀")
+    assert got["appraisals"].value == {"2022": "优秀"}
+    got = _read("appraisal", "2022年度考核登记表", "考核等次 优秀合格口基本合格口不合格")
+    assert got["appraisals"].value == {"2022": None}  # without the image the ticked box cannot be told
+    assert got["appraisals"].note
+
+
+def test_ce_single_certificate_with_lines_out_of_order_and_a_table():
+    got = _read("ce_certificate", "继续教育证书", "科目60学时，合计90学时，经考核合格，特发此证。石华同志于2022年度参加专业技术人员继续教育，"
+                "完成公需科目30学时、专业", "晋城市专业技术人员继续教育基地", "2022年12月14日")
+    assert got["ce_hours"].value == {"2022": 90}
+    got = _read("ce_certificate", "专业技术人员继续教育学时证明", "兹证明何海涛（身份证号：140502198906172712）参加继续教育",
+                "年度 公需科目学时 专业科目学时 合计学时", "2021年 30 66 96学时", "2022年 30 60 90学时", "2023年 30 72 102学时")
+    assert got["ce_hours"].value == {"2021": 96, "2022": 90, "2023": 102}
+
+
+def test_probation_period_and_result():
+    got = _read("probation", "高校毕业生见习期满考核表", "姓名 何海涛 性别 男 出生年月 1989.06", "见习期 自2011/9/23至2012/9/22",
+                "考核结果 合格")
+    assert got["probation_end_date"].value == "2012-09-22" and got["probation_passed"].value is True
+    got = _read("probation", "见习期满考核表", "见习期 自2011/9/23至2012/9/22", "考核结果 不合格")
+    assert got["probation_passed"].value is False
+
+
+def test_unit_opinion_itemised_or_not_and_commitment_signatures():
+    got = _read("unit_opinion", "单位鉴定意见", "一、品德条件：……", "二、学历条件：……", "三、资历条件：……",
+                "综上，同意推荐何海涛同志申报矿山信息和智能化专业助理工程师任职资格。", "2024/11/26")
+    assert got["opinion_itemized"].value is True and got["opinion_present"].value is True
+    assert got["specialty"].value == "矿山信息和智能化" and got["opinion_date"].value == "2024-11-26"
+    got = _read("unit_opinion", "单位鉴定意见", "该同志工作积极，表现良好，同意推荐。", "2024/11/26")
+    assert got["opinion_itemized"].value is False
+    got = _read("commitment", "承诺书", "申报人（签字）：", "2024/12/16", "单位负责人（签字）：赵志刚", "2024/12/16")
+    assert got["applicant_signed"].value is False and got["unit_signed"].value is True
+    assert got["submission_date"].value == "2024-12-16"
