@@ -1,0 +1,59 @@
+"""A weak deciding reading is read again by the other engine on the real pixels of its line."""
+from PIL import Image, ImageDraw, ImageFont
+
+from core.records import Evidence, ExtractedValue, Line, PageText
+from extract.extractors import ExtractContext
+from extract.reread import reread, second_engine
+
+FONT = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2)
+
+
+class OnePage:
+    """PageImages for one rendered page (the protocol extractors use; the OCR stays real)."""
+
+    def __init__(self, image):
+        self.image = image
+
+    def get(self, page):
+        return self.image
+
+
+def _page_and_image(text: str):
+    image = Image.new("RGB", (1400, 300), "white")
+    font = ImageFont.truetype(FONT[0], 48, index=FONT[1])
+    ImageDraw.Draw(image).text((100, 120), text, fill="black", font=font)
+    box = image.convert("L").point(lambda v: 255 if v < 128 else 0).getbbox()
+    page = PageText(file="s.pdf", page=1, width=1400, height=300, source="ocr:rapidocr@1.4.4",
+                    lines=(Line(text=text, bbox=box, confidence=0.6),))
+    return page, image, box
+
+
+def _weak(value, box):
+    return ExtractedValue(field="technician_date", value=value, extractor="appointment@1", document="appointment",
+                          confidence=0.55, evidence=(Evidence(file="s.pdf", page=1, bbox=box, text="?"),))
+
+
+def test_second_engine_confirms_a_weak_reading():
+    page, image, box = _page_and_image("聘期自2021年9月1日起")
+    got = reread(_weak("2021-09-01", box), {("s.pdf", 1): page}, ExtractContext(images=OnePage(image)),
+                 second_engine("rapidocr@1"))
+    assert got.value == "2021-09-01"
+    assert got.confidence >= 0.9 and "confirmed by tesseract" in got.note
+
+
+def test_engines_disagreeing_keep_the_better_supported_value_and_stay_low():
+    page, image, box = _page_and_image("聘期自2021年9月1日起")
+    got = reread(_weak("2021-08-01", box), {("s.pdf", 1): page}, ExtractContext(images=OnePage(image)),
+                 "tesseract@1")
+    assert got.value == "2021-09-01"  # the clear pixels win over the weak first reading
+    assert got.confidence <= 0.6 and "engines disagree" in got.note
+    assert got.evidence[0].extractor == "reread:tesseract@1"
+
+
+def test_confident_or_inferred_readings_are_left_alone():
+    page, image, box = _page_and_image("2021年9月1日")
+    ctx = ExtractContext(images=OnePage(image))
+    strong = _weak("2021-09-01", box).model_copy(update={"confidence": 0.97})
+    assert reread(strong, {("s.pdf", 1): page}, ctx, "tesseract@1") is strong
+    inferred = _weak("2021-09", box).model_copy(update={"note": "month from the study period"})
+    assert reread(inferred, {("s.pdf", 1): page}, ctx, "tesseract@1") is inferred
