@@ -55,15 +55,15 @@ def _read_text(text: str) -> list[Hit]:
 
 
 def _read_specialty(text: str) -> list[Hit]:
-    """A specialty as written: a gazetteer name when one starts the text, else the text itself."""
+    """A specialty as written in its cell; certain when the gazetteer knows the whole cell."""
     from extract import nlp
 
-    head = text.lstrip()
-    offset = len(text) - len(head)
-    for start, end, found in nlp.entities(head, "SPECIALTY"):
-        if start == 0:
-            return [Hit(found, offset + start, offset + end, 1.0)]
-    return [Hit(h.value, h.start, h.end, 0.9) for h in _read_text(text)]
+    cells = _read_text(text)
+    if not cells:
+        return []
+    cell = cells[0]
+    whole = any(s == cell.start and e == cell.end for s, e, _ in nlp.entities(text, "SPECIALTY"))
+    return [Hit(cell.value, cell.start, cell.end, 1.0 if whole else 0.9)]
 
 
 def _read_grade(text: str) -> list[Hit]:
@@ -200,6 +200,26 @@ def apply_rule(text: DocText, rule: Rule) -> tuple[Hit, int] | None:
     return usable[-1] if rule.pick == "last" else usable[0]
 
 
+def _complete_wrapped(text: DocText, hit: Hit, end: int) -> tuple[Hit, int]:
+    """A name cut by a table cell's line wrap ("矿井通风与安全工" / "程") is completed with the start of
+    the next line, but only where a known specialty/major name is thereby spelled out exactly."""
+    from extract.lexicon import load_lexicon
+
+    known = set(load_lexicon().all_specialties().values())
+    line = text.line_at(max(end - 1, 0))
+    if not isinstance(hit.value, str) or hit.value in known or line is None or end != line.end:
+        return hit, end
+    nxt = text.next_line(line)
+    if nxt is None:
+        return hit, end
+    tail = text.text[nxt.start:nxt.end]
+    for name in sorted(known, key=len, reverse=True):
+        if name.startswith(hit.value) and len(name) > len(hit.value) and tail.startswith(name[len(hit.value):]):
+            extra = len(name) - len(hit.value)
+            return Hit(name, hit.start, hit.end + extra, hit.certainty, hit.problem), nxt.start + extra
+    return hit, end
+
+
 def read_fields(doc: Document, pages: list[PageText], extractor: str) -> list[ExtractedValue]:
     """Every field fields.yaml lists for the document's type, read from its pages."""
     table = load_fields()
@@ -219,6 +239,8 @@ def read_fields(doc: Document, pages: list[PageText], extractor: str) -> list[Ex
                 continue
             hit, base = got
             start, end = base + hit.start, base + hit.end
+            if rule.read in ("specialty", "text"):
+                hit, end = _complete_wrapped(text, hit, end)
             confidence = text.confidence(start, end) * hit.certainty * rule.certainty
             note = "; ".join(n for n in (hit.problem, rule.note) if n) or None
             out.append(ExtractedValue(field=field, value=hit.value, evidence=text.evidence(start, end, extractor),

@@ -165,3 +165,12 @@ def test_unit_opinion_itemised_or_not_and_commitment_signatures():
     got = _read("commitment", "承诺书", "申报人（签字）：", "2024/12/16", "单位负责人（签字）：赵志刚", "2024/12/16")
     assert got["applicant_signed"].value is False and got["unit_signed"].value is True
     assert got["submission_date"].value == "2024-12-16"
+
+
+def test_a_specialty_wrapped_in_its_cell_is_completed_only_to_a_known_name():
+    got = _read("publicity_record", "三公示纪实表", "申报人姓名 周立新 申报专业：矿井通风与安全工", "程",
+                "公示时间 2024年11月25日至11月29日")
+    assert got["specialty"].value == "矿井通风与安全工程"
+    assert [e.text for e in got["specialty"].evidence] == ["矿井通风与安全工", "程"]
+    got = _read("publicity_record", "三公示纪实表", "申报人姓名 周立新 申报专业：煤炭贸易", "公示时间 2024年11月25日至11月29日")
+    assert got["specialty"].value == "煤炭贸易"  # outside the list: reported as written, never rewritten
