@@ -39,10 +39,11 @@ def _pick_found(readings: list[ExtractedValue], priority: tuple[str, ...]) -> tu
     return best, agreeing
 
 
-def _merge_years(readings: list[ExtractedValue]) -> tuple[dict, tuple[Evidence, ...], float, tuple[str, ...]]:
+def _merge_years(readings: list[ExtractedValue]) -> tuple[dict, tuple[Evidence, ...], float, tuple[str, ...], str | None]:
     per_year: dict[str, tuple[object, float]] = {}
     evidence: list[Evidence] = []
     docs: list[str] = []
+    notes = [f"{', '.join(sorted(v.value or {}))}: {v.note}" for v in readings if v.note]
     for v in sorted(readings, key=lambda v: -v.confidence):
         for year, value in (v.value or {}).items():
             if year not in per_year or (per_year[year][0] is None and value is not None):
@@ -52,7 +53,7 @@ def _merge_years(readings: list[ExtractedValue]) -> tuple[dict, tuple[Evidence, 
             docs.append(v.document)
     merged = {y: per_year[y][0] for y in sorted(per_year)}
     confidence = min((c for _, c in per_year.values()), default=1.0)
-    return merged, tuple(evidence), confidence, tuple(docs)
+    return merged, tuple(evidence), confidence, tuple(docs), "; ".join(notes) or None
 
 
 def merge_fields(values: Iterable[ExtractedValue]) -> dict[str, FieldReport]:
@@ -71,7 +72,7 @@ def merge_fields(values: Iterable[ExtractedValue]) -> dict[str, FieldReport]:
         f_value, f_evidence, f_conf, f_docs, note = None, (), None, (), None
         if found.get(name):
             if name in YEAR_KEYED:
-                f_value, f_evidence, f_conf, f_docs = _merge_years(found[name])
+                f_value, f_evidence, f_conf, f_docs, note = _merge_years(found[name])
             else:
                 best, agreeing = _pick_found(found[name], tuple(priority.get(name, ())))
                 f_value, f_conf, note = best.value, best.confidence, best.note

@@ -19,6 +19,7 @@ from extract.extractors import ExtractContext
 log = logging.getLogger("dossier.extract")
 DECIDING = ("birth_date", "graduation_date", "technician_date", "probation_end_date", "publicity_start",
             "publicity_end", "id_number", "education", "appraisals")
+RANGE_END = {"publicity_start": "start", "publicity_end": "end", "probation_end_date": "end"}
 REREAD_BELOW = 0.85
 CONFIRMED = 0.9
 DISPUTED = 0.6
@@ -36,6 +37,12 @@ def _read_again(field: str, text: str):
     if field == "appraisals":
         g = readers.find_grades(text)
         return (g[0].value, g[0].certainty) if len(g) == 1 else None
+    if field in RANGE_END:  # one end of a period: only a whole period read again can say which end
+        ranges = [r for r in dates.find_ranges(text) if r.start.value and r.end.value]
+        if len(ranges) != 1:
+            return None
+        m = ranges[0].start if RANGE_END[field] == "start" else ranges[0].end
+        return m.value, m.certainty
     found = [m for m in dates.find_dates(text) if m.value]
     return (found[0].value, found[0].certainty) if len(found) == 1 else None
 

@@ -57,3 +57,10 @@ def test_confident_or_inferred_readings_are_left_alone():
     assert reread(strong, {("s.pdf", 1): page}, ctx, "tesseract@1") is strong
     inferred = _weak("2021-09", box).model_copy(update={"note": "month from the study period"})
     assert reread(inferred, {("s.pdf", 1): page}, ctx, "tesseract@1") is inferred
+
+
+def test_one_end_of_a_period_is_taken_from_the_period_read_again():
+    page, image, box = _page_and_image("公示时间 2024.11.21-2024.11.28")
+    weak = _weak("2024-11-21", box).model_copy(update={"field": "publicity_start"})
+    got = reread(weak, {("s.pdf", 1): page}, ExtractContext(images=OnePage(image)), "tesseract@1")
+    assert got.value == "2024-11-21"  # the start, not the period's other date
