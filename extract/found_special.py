@@ -88,32 +88,38 @@ def find_boxes(image, region) -> list[tuple[float, float, float, float, float]]:
 
 
 def _tick_from_pixels(text: DocText, grades, base: int, ctx: ExtractContext) -> tuple[str, int, int, float] | None:
-    """The option whose printed box holds a tick, measured on the page image: each box found on the
-    grade line belongs to the option word that follows it."""
+    """The option whose printed box holds a tick, measured on the page image: each box found on an
+    option's line belongs to the option word that follows it (options may share a line or stand
+    one per line)."""
     if ctx.images is None or not grades:
         return None
-    line = text.line_at(base + grades[0].start)
-    if line is None or line.line.bbox is None:
-        return None
-    image = ctx.images.get(line.page)
-    if image is None:
-        return None
-    lx0, ly0, lx1, ly1 = line.line.bbox
-    h = ly1 - ly0
-    boxes = find_boxes(image, (lx0 - h, ly0 - 0.3 * h, lx1 + h, ly1 + 0.3 * h))
-    starts = []
-    for g in grades:
-        ev = text.evidence(base + g.start, base + g.start + 1)
-        if not ev or ev[0].bbox is None:
-            return None
-        starts.append(ev[0].bbox[0])
     ink = [0.0] * len(grades)
     owned = [False] * len(grades)
-    for bx0, _, bx1, _, inside in boxes:
-        after = [i for i, x in enumerate(starts) if x >= bx1 - 0.6 * (bx1 - bx0)]
-        if after:
-            i = min(after, key=lambda i: starts[i])
-            ink[i], owned[i] = max(ink[i], inside), True
+    by_line: dict[int, list[int]] = {}
+    for i, g in enumerate(grades):
+        line = text.line_at(base + g.start)
+        if line is None or line.line.bbox is None:
+            return None
+        by_line.setdefault(line.start, []).append(i)
+    for line_start, idx in by_line.items():
+        line = text.line_at(line_start)
+        image = ctx.images.get(line.page)
+        if image is None:
+            return None
+        lx0, ly0, lx1, ly1 = line.line.bbox
+        h = ly1 - ly0
+        boxes = find_boxes(image, (lx0 - 1.5 * h, ly0 - 0.3 * h, lx1 + h, ly1 + 0.3 * h))
+        starts = {}
+        for i in idx:
+            ev = text.evidence(base + grades[i].start, base + grades[i].start + 1)
+            if not ev or ev[0].bbox is None:
+                return None
+            starts[i] = ev[0].bbox[0]
+        for bx0, _, bx1, _, inside in boxes:
+            after = [i for i in idx if starts[i] >= bx1 - 0.6 * (bx1 - bx0)]
+            if after:
+                i = min(after, key=lambda i: starts[i])
+                ink[i], owned[i] = max(ink[i], inside), True
     if sum(owned) < len(grades) - 1:  # too few boxes found to trust a comparison
         return None
     order = sorted(range(len(ink)), key=lambda i: -ink[i])
@@ -122,6 +128,20 @@ def _tick_from_pixels(text: DocText, grades, base: int, ctx: ExtractContext) -> 
         return None
     g = grades[order[0]]
     return g.value, base + g.start, base + g.end, (0.95 if best > 4 * second else 0.85)
+
+
+def _option_lines(text: DocText, line, seg_end: int) -> int:
+    """Where a list of options printed one per line below the label ends (seg_end if there is none)."""
+    end, cur = seg_end, line
+    for _ in range(4):
+        nxt = text.next_line(cur) if cur is not None else None
+        if nxt is None or nxt.page is not line.page:
+            break
+        body = text.text[nxt.start:nxt.end]
+        if len(values.find_grades(body)) != 1 or len(body.strip()) > 8:
+            break
+        end, cur = nxt.end, nxt
+    return end
 
 
 def appraisal(doc: Document, text: DocText, ctx: ExtractContext, extractor: str) -> list[ExtractedValue]:
@@ -141,6 +161,10 @@ def appraisal(doc: Document, text: DocText, ctx: ExtractContext, extractor: str)
                     continue
             else:
                 base = m.end()
+            if len(values.find_grades(segment)) <= 1 and line is not None:  # options one per line below
+                stop = _option_lines(text, text.line_at(base) or line, seg_end)
+                if stop != seg_end:
+                    segment, seg_end = text.text[base:stop], stop
             grades = values.find_grades(segment)
             if not grades:
                 continue
@@ -165,6 +189,12 @@ def appraisal(doc: Document, text: DocText, ctx: ExtractContext, extractor: str)
             break
         if grade_at:
             break
+    if grade_at is None:  # a sentence: "经考核，该同志2023年度考核结果为：合格。"
+        m = re.search(r"(?:考核|评定)(?:结果|等次|等级)?\s*(?:为|是|定为|评为|确定为)\s*[：:]?\s*", text.text)
+        grades = values.find_grades(text.text[m.end(): m.end() + 8]) if m else []
+        if grades and grades[0].start == 0:
+            g = grades[0]
+            grade_at = (g.value, m.end() + g.start, m.end() + g.end, g.certainty, None)
     if year is None:
         return []
     y, ys, ye = year

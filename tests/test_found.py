@@ -174,3 +174,10 @@ def test_a_specialty_wrapped_in_its_cell_is_completed_only_to_a_known_name():
     assert [e.text for e in got["specialty"].evidence] == ["矿井通风与安全工", "程"]
     got = _read("publicity_record", "三公示纪实表", "申报人姓名 周立新 申报专业：煤炭贸易", "公示时间 2024年11月25日至11月29日")
     assert got["specialty"].value == "煤炭贸易"  # outside the list: reported as written, never rewritten
+
+
+def test_appraisal_options_listed_one_per_line():
+    got = _read("appraisal", "2023年度考核登记表", "考核等次", "口优秀", "☑合格", "口基本合格", "口不合格", "考核单位（盖章）")
+    assert got["appraisals"].value == {"2023": "合格"}
+    got = _read("appraisal", "2023年度考核登记表", "经考核，该同志2023年度考核结果为：基本合格。", "考核单位（盖章）")
+    assert got["appraisals"].value == {"2023": "基本合格"}
