@@ -247,7 +247,35 @@ def read_fields(doc: Document, pages: list[PageText], extractor: str) -> list[Ex
                                       extractor=extractor, document=doc.type,
                                       confidence=round(min(max(confidence, 0.0), 1.0), 3), note=note))
             break
+        else:
+            unread = _unread_label(texts[False], rules, extractor, field, doc)
+            if unread is not None:
+                out.append(unread)
     return out
+
+
+def _unread_label(text: DocText, rules: tuple[Rule, ...], extractor: str, field: str,
+                  doc: Document) -> ExtractedValue | None:
+    """A label that is printed with something after it that no reader understood ("考核结果 格"):
+    reported as unread, with the pixels of what stands there, for a second look and for a human."""
+    for rule in rules:
+        if not rule.label:
+            continue
+        for label in rule.label:
+            m = label_pattern(label).search(text.text)
+            line = text.line_at(m.start()) if m else None
+            if line is None or m.end() >= line.end:
+                continue  # nothing after the label on its own line: the value may stand elsewhere
+            base, value_text = m.end(), text.text[m.end():line.end]
+            cut = _CELL_END.search(value_text)
+            cell = value_text[: cut.start()] if cut else value_text
+            if cell.strip():
+                start = base + len(cell) - len(cell.lstrip())
+                end = base + len(cell.rstrip())
+                return ExtractedValue(field=field, value=None, evidence=text.evidence(start, end, extractor),
+                                      extractor=extractor, document=doc.type, confidence=0.0,
+                                      note=f"after {label} stands {text.text[start:end]!r}, which is not a value")
+    return None
 
 
 def _register_all() -> None:

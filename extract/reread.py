@@ -18,7 +18,7 @@ from extract.extractors import ExtractContext
 
 log = logging.getLogger("dossier.extract")
 DECIDING = ("birth_date", "graduation_date", "technician_date", "probation_end_date", "publicity_start",
-            "publicity_end", "id_number", "education", "appraisals")
+            "publicity_end", "id_number", "education", "appraisals", "probation_passed")
 RANGE_END = {"publicity_start": "start", "publicity_end": "end", "probation_end_date": "end"}
 REREAD_BELOW = 0.85
 CONFIRMED = 0.9
@@ -34,6 +34,9 @@ def _read_again(field: str, text: str):
     if field == "education":
         r = readers.read_education(text)
         return (r.value, r.certainty) if r else None
+    if field == "probation_passed":
+        r = readers.read_bool_result(text)
+        return (r.value, r.certainty) if r and r.value is not None else None
     if field == "appraisals":
         g = readers.find_grades(text)
         return (g[0].value, g[0].certainty) if len(g) == 1 else None
@@ -97,6 +100,9 @@ def reread(value: ExtractedValue, pages: dict[tuple[str, int], PageText], ctx: E
     if again is None:
         return value.model_copy(update={"note": _join(value.note, f"{engine} could not read it again ({text!r})")})
     new, certainty = again
+    if isinstance(new, str) and isinstance(old, str) and old.startswith(new) and len(new) < len(old):
+        # the other engine read less of the same date (the month only): it agrees as far as it goes
+        return value.model_copy(update={"note": _join(value.note, f"{engine} read only {new!r}")})
     if new == old:
         confidence = max(value.confidence, min(conf, 1.0), CONFIRMED)
         return value.model_copy(update={"confidence": round(min(confidence, 1.0), 3),

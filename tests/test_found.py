@@ -181,3 +181,10 @@ def test_appraisal_options_listed_one_per_line():
     assert got["appraisals"].value == {"2023": "合格"}
     got = _read("appraisal", "2023年度考核登记表", "经考核，该同志2023年度考核结果为：基本合格。", "考核单位（盖章）")
     assert got["appraisals"].value == {"2023": "基本合格"}
+
+
+def test_an_illegible_value_after_its_label_is_reported_unread_with_its_pixels():
+    got = _read("probation", "见习期满考核表", "见习期 自2011/9/23至2012/9/22", "考核结果 格")
+    v = got["probation_passed"]
+    assert v.value is None and v.confidence == 0.0 and "'格'" in v.note
+    assert v.evidence[0].text == "格" and v.evidence[0].bbox is not None

@@ -64,3 +64,9 @@ def test_one_end_of_a_period_is_taken_from_the_period_read_again():
     weak = _weak("2024-11-21", box).model_copy(update={"field": "publicity_start"})
     got = reread(weak, {("s.pdf", 1): page}, ExtractContext(images=OnePage(image)), "tesseract@1")
     assert got.value == "2024-11-21"  # the start, not the period's other date
+
+
+def test_a_less_precise_second_reading_does_not_replace_the_first():
+    page, image, box = _page_and_image("2012年7月")
+    got = reread(_weak("2012-07-01", box), {("s.pdf", 1): page}, ExtractContext(images=OnePage(image)), "tesseract@1")
+    assert got.value == "2012-07-01" and got.confidence == 0.55 and "read only '2012-07'" in got.note
