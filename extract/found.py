@@ -51,7 +51,9 @@ def _read_text(text: str) -> list[Hit]:
     start = m.end() if m else 0
     end_m = _TEXT_END.search(text, start)
     end = end_m.start() if end_m else len(text)
-    return [Hit(text[start:end], start, end, 1.0)] if end - start >= 2 else []
+    value = text[start:end]
+    # one character is noise, except 无 ("none": a junior-school diploma prints 无专业)
+    return [Hit(value, start, end, 1.0)] if len(value) >= 2 or value == "无" else []
 
 
 def _read_specialty(text: str) -> list[Hit]:

@@ -188,3 +188,12 @@ def test_an_illegible_value_after_its_label_is_reported_unread_with_its_pixels()
     v = got["probation_passed"]
     assert v.value is None and v.confidence == 0.0 and "'格'" in v.note
     assert v.evidence[0].text == "格" and v.evidence[0].bbox is not None
+
+
+def test_id_card_without_a_legible_birth_label_and_a_diploma_without_a_major():
+    got = _read("id_card", "身份证复印件", "姓名顾华", "性别男民族汉", "1994年12月26日", "公民身份号码140522199412263075",
+                "有效期限2020.03.07-2040.03.07")
+    assert got["birth_date"].value == "1994-12-26" and got["birth_date"].confidence < 0.95
+    got = _read("diploma", "初级中学毕业证书", "学生卢伟，性别男，一九九二年一月二十二日生，于二〇〇九年九月至二",
+                "〇一二年六月在本校无专业初中学习。", "二〇一二年六月三十日")
+    assert got["major"].value == "无" and got["education"].value == "below_secondary"
