@@ -24,6 +24,7 @@ class Rule(BaseModel):
     certainty: float = 1.0
     prose: bool = False
     note: str | None = None
+    full_date: bool = False  # the document prints a whole date here: a month alone means the day was lost
 
 
 class FieldTable(BaseModel):

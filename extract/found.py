@@ -245,6 +245,9 @@ def read_fields(doc: Document, pages: list[PageText], extractor: str) -> list[Ex
                 hit, end = _complete_wrapped(text, hit, end)
             confidence = text.confidence(start, end) * hit.certainty * rule.certainty
             note = "; ".join(n for n in (hit.problem, rule.note) if n) or None
+            if rule.full_date and isinstance(hit.value, str) and len(hit.value) == 7:
+                confidence *= 0.5
+                note = "; ".join(n for n in (note, "only the month is legible; the day was lost") if n)
             out.append(ExtractedValue(field=field, value=hit.value, evidence=text.evidence(start, end, extractor),
                                       extractor=extractor, document=doc.type,
                                       confidence=round(min(max(confidence, 0.0), 1.0), 3), note=note))

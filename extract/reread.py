@@ -18,7 +18,8 @@ from extract.extractors import ExtractContext
 
 log = logging.getLogger("dossier.extract")
 DECIDING = ("birth_date", "graduation_date", "technician_date", "probation_end_date", "publicity_start",
-            "publicity_end", "id_number", "education", "appraisals", "probation_passed")
+            "publicity_end", "id_number", "education", "appraisals", "probation_passed", "submission_date",
+            "opinion_date")
 RANGE_END = {"publicity_start": "start", "publicity_end": "end", "probation_end_date": "end"}
 REREAD_BELOW = 0.85
 CONFIRMED = 0.9
@@ -73,7 +74,7 @@ def reread(value: ExtractedValue, pages: dict[tuple[str, int], PageText], ctx: E
 
     if ctx.images is None or value.field not in DECIDING or value.confidence >= REREAD_BELOW:
         return value
-    if value.value is not None and value.note:
+    if value.value is not None and value.note and "the day was lost" not in value.note:
         return value  # weak because it was inferred, not because it was misread: another look can't help
     ev = [e for e in value.evidence if e.bbox is not None and e.page is not None]
     if value.field == "appraisals":

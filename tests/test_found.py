@@ -197,3 +197,8 @@ def test_id_card_without_a_legible_birth_label_and_a_diploma_without_a_major():
     got = _read("diploma", "初级中学毕业证书", "学生卢伟，性别男，一九九二年一月二十二日生，于二〇〇九年九月至二",
                 "〇一二年六月在本校无专业初中学习。", "二〇一二年六月三十日")
     assert got["major"].value == "无" and got["education"].value == "below_secondary"
+
+
+def test_a_signature_date_missing_its_day_is_weak():
+    got = _read("unit_opinion", "单位鉴定意见", "同意推荐。", "单位（盖章）", "2024年11月")
+    assert got["opinion_date"].value == "2024-11" and got["opinion_date"].confidence <= 0.5
