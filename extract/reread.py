@@ -105,6 +105,8 @@ def reread(value: ExtractedValue, pages: dict[tuple[str, int], PageText], ctx: E
         # the other engine read less of the same date (the month only): it agrees as far as it goes
         return value.model_copy(update={"note": _join(value.note, f"{engine} read only {new!r}")})
     if new == old:
+        if value.note and "the day was lost" in value.note:  # both engines miss the day: still a human's call
+            return value.model_copy(update={"note": _join(value.note, f"{engine} also reads only the month")})
         confidence = max(value.confidence, min(conf, 1.0), CONFIRMED)
         return value.model_copy(update={"confidence": round(min(confidence, 1.0), 3),
                                         "note": _join(value.note, f"confirmed by {engine}")})
