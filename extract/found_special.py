@@ -322,6 +322,27 @@ def opinion_items(doc: Document, text: DocText, extractor: str) -> list[Extracte
                            note=f"conditions named: {', '.join(named) or 'none'}")]
 
 
+def work_specialties(doc: Document, text: DocText, extractor: str) -> list[ExtractedValue]:
+    """The specialties the document says the applicant works in ("从事矿山机电相关专业技术工作"), by the
+    gazetteer, most mentioned first; a major named as what was studied is not work."""
+    from extract import nlp
+
+    full = text.text
+    counts: dict[str, int] = {}
+    spans: list[tuple[int, int]] = []
+    for s, e, name in nlp.entities(full, "SPECIALTY"):
+        before, after = full[max(0, s - 8):s], full[e:e + 6]
+        if "从事" in before or after.startswith(("相关", "技术工作", "专业技术工作", "工作", "专业助理工程师")):
+            counts[name] = counts.get(name, 0) + 1
+            spans.append((s, e))
+    if not counts:
+        return []
+    names = sorted(counts, key=lambda n: -counts[n])
+    ev = tuple(e for s, t in spans[:4] for e in text.evidence(s, t, extractor))
+    return [ExtractedValue(field="work_specialties", value=names, evidence=ev, extractor=extractor, document=doc.type,
+                           confidence=round(min(text.confidence(s, t) for s, t in spans), 3))]
+
+
 def signatures(doc: Document, text: DocText, extractor: str) -> list[ExtractedValue]:
     """Whether something (a handwritten name) stands after each 签字 label."""
     out = []
@@ -371,9 +392,9 @@ def extra_readings(doc: Document, pages: list[PageText], ctx: ExtractContext, ex
     if doc.type == "publicity_photo":
         return publicity_items(doc, DocText(pages, joiner=""), extractor) + photo_time(doc, pages, extractor)
     if doc.type == "work_report":
-        return report_sections(doc, text, extractor)
+        return report_sections(doc, text, extractor) + work_specialties(doc, DocText(pages, joiner=""), extractor)
     if doc.type == "unit_opinion":
-        return opinion_items(doc, text, extractor)
+        return opinion_items(doc, text, extractor) + work_specialties(doc, DocText(pages, joiner=""), extractor)
     if doc.type == "commitment":
         return signatures(doc, text, extractor)
     return []

@@ -202,3 +202,11 @@ def test_id_card_without_a_legible_birth_label_and_a_diploma_without_a_major():
 def test_a_signature_date_missing_its_day_is_weak():
     got = _read("unit_opinion", "单位鉴定意见", "同意推荐。", "单位（盖章）", "2024年11月")
     assert got["opinion_date"].value == "2024-11" and got["opinion_date"].confidence <= 0.5
+
+
+def test_work_specialties_are_what_the_applicant_works_in_not_what_was_studied():
+    got = _read("work_report", "专业技术工作总结", "一、本人学历、学位", "2011年7月毕业于安徽理工大学计算机科学与技术专业，",
+                "二、工作经历", "2012年9月被聘任为技术员，至今一直从事矿山信息和智能化相关专业技术工作。")
+    assert got["work_specialties"].value == ["矿山信息和智能化"]
+    assert got["report_present"].value is True
+    assert got["report_sections"].value == ["education", "work_history"]
