@@ -61,6 +61,7 @@ class Lexicon(_Frozen):
     sex: dict[Literal["male", "female"], str]
     continuing_education: ContinuingEducationWording
     name_labels: tuple[str, ...]
+    employer_name_endings: dict[Literal["civil_service", "public_institution"], tuple[str, ...]] = {}
 
     def model_post_init(self, _context) -> None:
         # A wording listed twice in one table would make the reading depend on dict order.

@@ -32,6 +32,25 @@ def _hints(values: list[ExtractedValue]) -> dict[str, str]:
     return hints
 
 
+def _employer_types(values: list[ExtractedValue]) -> list[ExtractedValue]:
+    """employer_type where the employer's printed name decides it (…局 is a government body, …中心 a
+    public institution); a company name does not tell state-owned from private, so gives nothing."""
+    from extract.lexicon import load_lexicon
+
+    endings = load_lexicon().employer_name_endings
+    out = []
+    for v in values:
+        if v.field != "employer" or not isinstance(v.value, str):
+            continue
+        for kind, words in endings.items():
+            if v.value.endswith(tuple(words)):
+                out.append(v.model_copy(update={
+                    "field": "employer_type", "value": kind, "extractor": "employer_type@1",
+                    "confidence": round(v.confidence * 0.9, 3), "note": f"from the employer's name {v.value}"}))
+                break
+    return out
+
+
 def _run(doc: Document, pages: list[PageText], ctx: ExtractContext) -> list[ExtractedValue]:
     try:
         extractor = extractors.get(doc.type)
@@ -61,6 +80,7 @@ def extract_dossier(dossier: Dossier, ctx: ExtractContext | None = None) -> Doss
         ctx.hints = _hints(values)
         batch_doc = Document(type="summary_table", file=ctx.extra_pages[0].file, pages=(), sha256="")
         values += _run(batch_doc, [], ctx)
+    values += _employer_types(values)
     if ctx.reread and ctx.images is not None:
         engine = second_engine(ctx.engine)
         values = [reread(v, by_page, ctx, engine) if v.origin == "found" else v for v in values]

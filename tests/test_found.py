@@ -210,3 +210,17 @@ def test_work_specialties_are_what_the_applicant_works_in_not_what_was_studied()
     assert got["work_specialties"].value == ["矿山信息和智能化"]
     assert got["report_present"].value is True
     assert got["report_sections"].value == ["education", "work_history"]
+
+
+def test_employer_type_only_where_the_name_decides_it():
+    from core.records import ExtractedValue
+    from extract.run import _employer_types
+
+    def employer(name, origin="found"):
+        return ExtractedValue(field="employer", value=name, extractor="appraisal@1", document="appraisal", origin=origin)
+
+    kinds = {v.value: v for v in _employer_types([employer("阳城县能源局"), employer("阳城县煤炭安全技术服务中心"),
+                                                  employer("山西阳城润丰煤业有限公司")])}
+    assert set(kinds) == {"civil_service", "public_institution"}
+    assert "能源局" in kinds["civil_service"].note
+    assert _employer_types([employer("阳城县能源局", origin="declared")])[0].origin == "declared"
