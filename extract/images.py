@@ -6,6 +6,7 @@ so OCR bboxes index it directly. Originals are only read.
 """
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 
 from PIL import Image
@@ -14,6 +15,7 @@ from core.records import PageText
 from ingest import read_file
 from ingest.pages import RawPage
 
+log = logging.getLogger("dossier.extract")
 KEEP = 3  # normalised pages held at once (an A4 scan at 300 dpi is ~25 MB)
 
 
@@ -31,7 +33,11 @@ class MemberImages:
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
-        image = self._render(page)
+        try:
+            image = self._render(page)
+        except Exception as exc:  # pixels are a second look; without them the text readings stand
+            log.warning("cannot render %s page %s again: %s", page.file, page.page, exc)
+            return None
         if image is not None:
             self._cache[key] = image
             while len(self._cache) > KEEP:
