@@ -46,12 +46,17 @@ def _read_date(text: str) -> list[Hit]:
     return [Hit(m.value, m.start, m.end, m.certainty, m.problem) for m in dates.find_dates(text)]
 
 
+FORM_WORDS = frozenset("盖章 公章 签字 签名 签章 盖公章".split())
+
+
 def _read_text(text: str) -> list[Hit]:
     m = re.match(r"\s*", text)
     start = m.end() if m else 0
     end_m = _TEXT_END.search(text, start)
     end = end_m.start() if end_m else len(text)
     value = text[start:end]
+    if value.strip("（）()") in FORM_WORDS:  # "单位（盖章）" is a place to stamp, not a unit's name
+        return []
     # one character is noise, except 无 ("none": a junior-school diploma prints 无专业)
     return [Hit(value, start, end, 1.0)] if len(value) >= 2 or value == "无" else []
 
@@ -97,8 +102,21 @@ READERS: dict[str, Callable[[str], list[Hit]]] = {
     "hours": lambda t: _from_reading(values.read_hours(t)),
     "text": _read_text,
     "specialty": _read_specialty,
-    "result": lambda t: _from_reading(values.read_bool_result(t)),
+    "result": lambda t: _read_result(t),
 }
+
+
+def _read_result(text: str) -> list[Hit]:
+    """A pass/fail result: a word, or the ticked one of "☑合格 □不合格"."""
+    if any(c in text for c in "口囗□☐☑✓√☒■✔"):
+        choice = values.read_tick_choice(text)
+        if choice is None or choice.value is None:
+            return []
+        passed = values.read_bool_result(choice.value)
+        if passed is None:
+            return []
+        return [Hit(passed.value, choice.start, choice.end, choice.certainty * passed.certainty)]
+    return _from_reading(values.read_bool_result(text))
 
 
 def _first_token(text: str) -> str:
@@ -136,9 +154,7 @@ def _label_values(text: DocText, labels: tuple[str, ...]) -> list[tuple[int, str
                 nxt = text.next_line(line)
                 if nxt is not None and nxt.page is line.page:
                     out.append((nxt.start, text.text[nxt.start:nxt.end]))
-        if out:
-            break
-    return out
+    return out  # every label, every occurrence, in order: the first that yields a value wins
 
 
 # --- rule execution ----------------------------------------------------------------------------------
@@ -175,14 +191,14 @@ def apply_rule(text: DocText, rule: Rule) -> tuple[Hit, int] | None:
             assert reader is not None
             found = reader(segment)
         if anchored:  # a label's value starts right after the label, not anywhere later on the line
-            found = [h for h in found if not segment[: h.start].strip()]
+            found = [h for h in found if not segment[: h.start].strip(" \t：:☑✓√☒■✔")]
         return [(h, base) for h in found if _context_ok(full, base + h.start, base + h.end, rule)]
 
     candidates: list[tuple[Hit, int]] = []
     if rule.label:
         for base, value_text in _label_values(text, rule.label):
             cell = value_text
-            if rule.read in ("name", "sex", "text", "specialty", "education", "degree", "result", "grade"):
+            if rule.read in ("name", "sex", "text", "specialty", "education", "degree", "grade"):
                 cut = _CELL_END.search(value_text)
                 cell = value_text[: cut.start()] if cut else value_text
             candidates += hits_in(cell, base, anchored=not rule.range)
@@ -274,7 +290,7 @@ def _unread_label(text: DocText, rules: tuple[Rule, ...], extractor: str, field:
             base, value_text = m.end(), text.text[m.end():line.end]
             cut = _CELL_END.search(value_text)
             cell = value_text[: cut.start()] if cut else value_text
-            if cell.strip():
+            if cell.strip() and len(cell.strip()) <= 12:  # a long text after a label is prose, not a value cell
                 start = base + len(cell) - len(cell.lstrip())
                 end = base + len(cell.rstrip())
                 return ExtractedValue(field=field, value=None, evidence=text.evidence(start, end, extractor),

@@ -60,7 +60,13 @@ def ce_hours(doc: Document, text: DocText, extractor: str) -> list[ExtractedValu
         if m:
             keep(y, s, e, m, 0)
     else:
+        column = _total_column(text)
         for i, (y, s, e) in enumerate(years):
+            if column is not None:
+                cell = _row_cell(text, s, *column)
+                if cell is not None:
+                    keep(y, s, e, *cell)
+                    continue
             stop = years[i + 1][1] if i + 1 < len(years) else len(full)
             segment = full[e:stop].split("\n")[0] if "\n" in full[e:stop] else full[e:stop]
             m = (re.search(r"合\s*计\s*(\d{1,3})", segment) or _last(r"(\d{1,3})\s*学\s*时", segment)
@@ -71,6 +77,33 @@ def ce_hours(doc: Document, text: DocText, extractor: str) -> list[ExtractedValu
         return []
     return [ExtractedValue(field="ce_hours", value=out, evidence=tuple(ev), extractor=extractor, document=doc.type,
                            confidence=round(min(confs), 3))]
+
+
+TOTAL_HEADS = ("合计", "总学时", "小计", "学时合计", "累计")
+
+
+def _total_column(text: DocText) -> tuple[int, int] | None:
+    """(index of the total column, number of columns) of a CE table's header line, if it has one."""
+    for line in text.lines:
+        cells = text.text[line.start:line.end].split()
+        hits = [i for i, c in enumerate(cells) if c.startswith(TOTAL_HEADS) or "合计" in c]
+        if len(cells) >= 3 and len(hits) == 1 and any("年" in c for c in cells):
+            return hits[0], len(cells)
+    return None
+
+
+def _row_cell(text: DocText, year_start: int, index: int, width: int):
+    """(match of the hours in the total column, its base offset) on the row the year starts, if the
+    row has exactly the header's number of cells."""
+    line = text.line_at(year_start)
+    if line is None or text.text[line.start:year_start].strip():  # the year must open its row
+        return None
+    row = text.text[line.start:line.end]
+    cells = list(re.finditer(r"\S+", row))
+    if len(cells) != width:
+        return None
+    m = re.match(r"(\d{1,3})\s*(?:学\s*时)?$", cells[index].group())
+    return (m, line.start + cells[index].start()) if m else None
 
 
 def _last(pattern: str, s: str):

@@ -224,3 +224,10 @@ def test_employer_type_only_where_the_name_decides_it():
     assert set(kinds) == {"civil_service", "public_institution"}
     assert "能源局" in kinds["civil_service"].note
     assert _employer_types([employer("阳城县能源局", origin="declared")])[0].origin == "declared"
+
+
+def test_ce_table_with_the_total_column_first():
+    got = _read("ce_certificate", "继续教育学时证明", "兹证明金鑫同志（身份证号码：140522199003099833）已完成继续教育，各年度学时如下：",
+                "年度 合计（学时） 公需科目（学时） 专业科目（学时）", "2021年度 96 30 66", "2022年度 90 30 60", "特此证明。",
+                "2024年2月2日")
+    assert got["ce_hours"].value == {"2021": 96, "2022": 90}
