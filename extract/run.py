@@ -40,8 +40,8 @@ def _employer_types(values: list[ExtractedValue]) -> list[ExtractedValue]:
     endings = load_lexicon().employer_name_endings
     out = []
     for v in values:
-        if v.field != "employer" or not isinstance(v.value, str):
-            continue
+        if v.field != "employer" or v.origin != "found" or not isinstance(v.value, str):
+            continue  # declared: what the applicant wrote, and no form here asks for the kind
         for kind, words in endings.items():
             if v.value.endswith(tuple(words)):
                 out.append(v.model_copy(update={
