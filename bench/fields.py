@@ -33,6 +33,7 @@ from bench.pages import ensure_batch  # noqa: E402
 from core.records import Dossier, PageText  # noqa: E402
 from dossier.pipeline import Options, read_batch_files, read_member, read_package, worker_init  # noqa: E402
 from ingest import PackageRef, find_batch_files, find_packages, iter_members  # noqa: E402
+from extract.classify import group_documents  # noqa: E402
 from ingest.members import Member  # noqa: E402
 
 SCALAR_FIELDS = ("name", "sex", "id_number", "birth_date", "education", "major", "graduation_date",
@@ -252,7 +253,10 @@ def main() -> int:
     reused = cache.exists() and not args.reread
     if reused:
         results, ocr_wall = pickle.loads(cache.read_bytes())
-        print(f"OCR output reused from {cache.relative_to(ROOT)} (read in {ocr_wall:.0f} s)")
+        # the classifier may have changed since: group the cached pages again (cheap)
+        results = [(k, d.model_copy(update={"documents": tuple(group_documents(
+            list(d.pages), {f.path: f.sha256 for f in d.files}))}), s) for k, d, s in results]
+        print(f"OCR output reused from {cache.relative_to(ROOT)} (read in {ocr_wall:.0f} s; pages regrouped)")
     else:
         start = time.perf_counter()
         with ProcessPoolExecutor(args.workers, initializer=worker_init) as pool:
