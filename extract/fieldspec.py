@@ -24,6 +24,8 @@ class Rule(BaseModel):
     certainty: float = 1.0
     prose: bool = False
     note: str | None = None
+    outside_periods: bool = False  # skip dates that are one end of a period (an ID card's validity)
+    skip_lines_with: tuple[str, ...] = ()  # skip readings on lines holding one of these words
     full_date: bool = False  # the document prints a whole date here: a month alone means the day was lost
 
 

@@ -212,6 +212,16 @@ def apply_rule(text: DocText, rule: Rule) -> tuple[Hit, int] | None:
                 break
     elif rule.anywhere:
         candidates = hits_in(full, 0, anchored=False)
+        if rule.outside_periods:
+            inside = {i for r in dates.find_ranges(full) for i in range(r.span[0], r.span[1])}
+            candidates = [(h, b) for h, b in candidates if b + h.start not in inside]
+    if rule.skip_lines_with:
+        def line_text(pos: int) -> str:
+            line = text.line_at(pos)
+            return full[line.start:line.end] if line else ""
+
+        candidates = [(h, b) for h, b in candidates
+                      if not any(w in line_text(b + h.start) for w in rule.skip_lines_with)]
     if not candidates:
         return None
     usable = [c for c in candidates if c[0].value is not None] or candidates

@@ -231,3 +231,9 @@ def test_ce_table_with_the_total_column_first():
                 "年度 合计（学时） 公需科目（学时） 专业科目（学时）", "2021年度 96 30 66", "2022年度 90 30 60", "特此证明。",
                 "2024年2月2日")
     assert got["ce_hours"].value == {"2021": 96, "2022": 90}
+
+
+def test_id_card_validity_period_is_never_the_birth_date():
+    got = _read("id_card", "身份证复印件", "姓名吕倩", "性别女民族汉", "住址山西省阳城县", "公民身份号码140522199508190026",
+                "有效期限2021.04.05-2041.04.05")
+    assert "birth_date" not in got
