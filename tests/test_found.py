@@ -237,3 +237,14 @@ def test_id_card_validity_period_is_never_the_birth_date():
     got = _read("id_card", "身份证复印件", "姓名吕倩", "性别女民族汉", "住址山西省阳城县", "公民身份号码140522199508190026",
                 "有效期限2021.04.05-2041.04.05")
     assert "birth_date" not in got
+
+
+@pytest.mark.parametrize("line, passed", [
+    ("单位考核意见 该同志见习期满，经考核，成绩合格，同意按期转正定级。", True),
+    ("单位考核意见 该同志见习期满，经考核，成绩不合格，延长见习期。", False),
+    ("该同志见习期满。经考核，成绩合格。", True),
+])
+def test_probation_result_stated_in_a_sentence(line, passed):
+    got = _read("probation", "见习期满考核鉴定表", "见习期 2010年07月13日—2011年07月12日", line)
+    assert got["probation_passed"].value is passed
+    assert got["probation_end_date"].value == "2011-07-12"
