@@ -3,6 +3,7 @@ sentence, or ticked in a box (read from the pixels: the box that holds strokes).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -71,61 +72,114 @@ def find_boxes(image, region) -> list[tuple[float, float, float, float, float]]:
     return sorted(boxes)
 
 
-def _tick_from_pixels(text: DocText, grades, base: int, ctx: ExtractContext) -> tuple[str, int, int, float] | None:
-    """The option whose printed box holds a tick, measured on the page image: each box found on an
-    option's line belongs to the option word that follows it (options may share a line or stand
-    one per line)."""
-    if ctx.images is None or not grades:
+@dataclass(frozen=True)
+class Option:
+    """A grade word printed as one of the choices (or the only grade) next to the grade label."""
+
+    value: str
+    start: int  # span in DocText.text
+    end: int
+
+
+def _ink_left_of(image, bbox) -> float:
+    """Dark share of the square left of a word (and a little above it: a pen tick rises out of its box)."""
+    x0, y0, x1, y1 = bbox
+    h = y1 - y0
+    region = (int(x0 - 1.6 * h), int(y0 - 0.5 * h), int(x0 - 0.05 * h), int(y1 + 0.1 * h))
+    if region[2] - region[0] < 3:
+        return 0.0
+    crop = np.asarray(image.crop(region).convert("L"), dtype=np.uint8)
+    return float((crop < 128).mean())
+
+
+def _decide(inks: list[float], strong: float, ratio: float) -> tuple[int, float] | None:
+    order = sorted(range(len(inks)), key=lambda i: -inks[i])
+    best, second = inks[order[0]], (inks[order[1]] if len(inks) > 1 else 0.0)
+    if best < strong or best < ratio * second:
         return None
-    ink = [0.0] * len(grades)
-    owned = [False] * len(grades)
-    by_line: dict[int, list[int]] = {}
-    for i, g in enumerate(grades):
-        line = text.line_at(base + g.start)
-        if line is None or line.line.bbox is None:
+    return order[0], (0.95 if best > 2 * ratio * max(second, 1e-6) else 0.85)
+
+
+def tick_from_pixels(text: DocText, options: list[Option], ctx: ExtractContext) -> tuple[Option, float] | None:
+    """The option whose printed box holds a tick, on the page image. First the clean way: square
+    frames found on each option's line, each belonging to the word after it, the one with strokes
+    inside wins. Else (a pen tick merges with its frame) the ink just left of each word is compared."""
+    if ctx.images is None or len(options) < 2:
+        return None
+    starts: list[tuple[float, float, float, float]] = []
+    lines = []
+    for o in options:
+        ev = text.evidence(o.start, o.start + 1)
+        line = text.line_at(o.start)
+        if not ev or ev[0].bbox is None or line is None or line.line.bbox is None:
             return None
-        by_line.setdefault(line.start, []).append(i)
-    for line_start, idx in by_line.items():
-        line = text.line_at(line_start)
-        image = ctx.images.get(line.page)
-        if image is None:
-            return None
+        starts.append(ev[0].bbox)
+        lines.append(line)
+    image = ctx.images.get(lines[0].page)
+    if image is None:
+        return None
+    inside = [0.0] * len(options)
+    owned = [False] * len(options)
+    for line in {ln.start: ln for ln in lines}.values():
+        idx = [i for i, ln in enumerate(lines) if ln.start == line.start]
         lx0, ly0, lx1, ly1 = line.line.bbox
         h = ly1 - ly0
-        boxes = find_boxes(image, (lx0 - 1.5 * h, ly0 - 0.3 * h, lx1 + h, ly1 + 0.3 * h))
-        starts = {}
-        for i in idx:
-            ev = text.evidence(base + grades[i].start, base + grades[i].start + 1)
-            if not ev or ev[0].bbox is None:
-                return None
-            starts[i] = ev[0].bbox[0]
-        for bx0, _, bx1, _, inside in boxes:
-            after = [i for i in idx if starts[i] >= bx1 - 0.6 * (bx1 - bx0)]
+        for bx0, _, bx1, _, ink in find_boxes(image, (lx0 - 1.5 * h, ly0 - 0.3 * h, lx1 + h, ly1 + 0.3 * h)):
+            after = [i for i in idx if starts[i][0] >= bx1 - 0.6 * (bx1 - bx0)]
             if after:
-                i = min(after, key=lambda i: starts[i])
-                ink[i], owned[i] = max(ink[i], inside), True
-    if sum(owned) < len(grades) - 1:  # too few boxes found to trust a comparison
-        return None
-    order = sorted(range(len(ink)), key=lambda i: -ink[i])
-    best, second = ink[order[0]], (ink[order[1]] if len(ink) > 1 else 0.0)
-    if best < 0.08 or best < 2 * second:
-        return None
-    g = grades[order[0]]
-    return g.value, base + g.start, base + g.end, (0.95 if best > 4 * second else 0.85)
+                i = min(after, key=lambda i: starts[i][0])
+                inside[i], owned[i] = max(inside[i], ink), True
+    if sum(owned) >= len(options) - 1:
+        got = _decide(inside, 0.08, 2.0)
+        if got is not None:
+            return options[got[0]], got[1]
+    left = [_ink_left_of(image, b) for b in starts]
+    if sum(owned) == len(options) - 1 and max(inside) < 0.03:
+        # every other option has a clean, empty box; the one whose box is no clean square is the one
+        # marked (a pen tick joins its frame) — if it is also the inkiest
+        marked = owned.index(False)
+        if left[marked] == max(left):
+            return options[marked], 0.85
+    got = _decide(left, 0.06, 1.5)
+    return (options[got[0]], min(got[1], 0.85)) if got is not None else None
 
 
-def _option_lines(text: DocText, line, seg_end: int) -> int:
-    """Where a list of options printed one per line below the label ends (seg_end if there is none)."""
-    end, cur = seg_end, line
-    for _ in range(4):
-        nxt = text.next_line(cur) if cur is not None else None
-        if nxt is None or nxt.page is not line.page:
-            break
-        body = text.text[nxt.start:nxt.end]
-        if len(values.find_grades(body)) != 1 or len(body.strip()) > 8:
-            break
-        end, cur = nxt.end, nxt
-    return end
+def _only_option(text: DocText, line) -> Option | None:
+    """The grade of a line that holds nothing but one option (and its box, if OCR kept it)."""
+    body = text.text[line.start:line.end]
+    grades = values.find_grades(body)
+    rest = re.sub(f"[{BOX_CHARS}{TICK_CHARS}\\s]", "", body)
+    if len(grades) == 1 and len(rest) == grades[0].end - grades[0].start:
+        return Option(grades[0].value, line.start + grades[0].start, line.start + grades[0].end)
+    return None
+
+
+def options_at(text: DocText, m: re.Match) -> tuple[list[Option], int, int]:
+    """The grade words printed with the label matched by `m`: after it on its line, and on the
+    option-only lines just above and below (a vertical list beside the label). Also the span they cover."""
+    line = text.line_at(m.start())
+    if line is None:
+        return [], m.end(), m.end()
+    options = [Option(g.value, m.end() + g.start, m.end() + g.end)
+               for g in values.find_grades(text.text[m.end():line.end])]
+    around = []
+    for step in (text.prev_line, text.next_line):
+        cur = line
+        for _ in range(4):
+            cur = step(cur)
+            if cur is None or cur.page is not line.page:
+                break
+            option = _only_option(text, cur)
+            if option is None:
+                break
+            around.append(option)
+    if not options and len(around) == 1 and around[0].start > line.start:
+        options = around  # the grade written on the line below its label
+    elif options or len(around) >= 2:
+        options = sorted(options + around, key=lambda o: o.start)
+    if not options:
+        return [], m.end(), line.end
+    return options, min(o.start for o in options), max(o.end for o in options)
 
 
 def appraisal(doc: Document, text: DocText, ctx: ExtractContext, extractor: str) -> list[ExtractedValue]:
@@ -133,43 +187,32 @@ def appraisal(doc: Document, text: DocText, ctx: ExtractContext, extractor: str)
     grade_at = None
     for label in GRADE_LABELS:
         for m in label_pattern(label).finditer(text.text):
-            line = text.line_at(m.start())
-            seg_end = line.end if line else len(text.text)
-            segment = text.text[m.end(): seg_end]
-            if not segment.strip() and line is not None:  # the grade sits on the next line
-                nxt = text.next_line(line)
-                if nxt is not None:
-                    segment, seg_end = text.text[nxt.start: nxt.end], nxt.end
-                    base = nxt.start
-                else:
-                    continue
-            else:
-                base = m.end()
-            if len(values.find_grades(segment)) <= 1 and line is not None:  # options one per line below
-                stop = _option_lines(text, text.line_at(base) or line, seg_end)
-                if stop != seg_end:
-                    segment, seg_end = text.text[base:stop], stop
-            grades = values.find_grades(segment)
-            if not grades:
+            options, span_start, span_end = options_at(text, m)
+            if not options:
                 continue
-            has_boxes = any(c in segment for c in BOX_CHARS + TICK_CHARS) or len(grades) > 1
-            if not has_boxes:
-                g = grades[0]
-                grade_at = (g.value, base + g.start, base + g.end, g.certainty, None)
+            segment = text.text[span_start - 1 if span_start > m.end() else span_start: span_end]
+            line = text.line_at(m.start())
+            boxed = any(c in text.text[m.end():line.end if line else span_end] + segment for c in BOX_CHARS + TICK_CHARS)
+            if len(options) == 1 and not boxed:
+                o = options[0]
+                grade_at = (o.value, o.start, o.end, 1.0, None)
+                break
+            choice = values.read_tick_choice(text.text[min(span_start, m.end()):span_end])
+            if choice is not None and choice.value is None:
+                choice = None  # the text alone cannot tell
+            pixels = tick_from_pixels(text, options, ctx)
+            if pixels is not None and (choice is None or choice.value == pixels[0].value or choice.certainty < 1.0):
+                # an explicit ☑ read by OCR is evidence; a choice inferred from which 口 OCR kept is not
+                o, certainty = pixels
+                note = None if choice is None or choice.value == o.value else f"the text suggested {choice.value}"
+                grade_at = (o.value, o.start, o.end, certainty * (1.0 if note is None else 0.8), note)
+            elif choice is not None:
+                base = min(span_start, m.end())
+                note = None if pixels is None else f"the ticked box looks like {pixels[0].value}"
+                grade_at = (choice.value, base + choice.start, base + choice.end,
+                            choice.certainty * (0.6 if pixels else 1.0), note)
             else:
-                choice = values.read_tick_choice(segment)
-                if choice is not None and choice.value is None:
-                    choice = None  # the text alone cannot tell
-                pixels = _tick_from_pixels(text, grades, base, ctx)
-                if pixels is not None and (choice is None or choice.value == pixels[0]):
-                    grade_at = (*pixels, None)
-                elif choice is not None and choice.value is not None:
-                    note = None if pixels is None else f"pixels suggest {pixels[0]}"
-                    grade_at = (choice.value, base + choice.start, base + choice.end,
-                                choice.certainty * (0.6 if pixels else 1.0), note)
-                else:
-                    s, e = base, seg_end
-                    grade_at = (None, s, e, 0.0, "a tick-box line whose ticked option could not be told")
+                grade_at = (None, span_start, span_end, 0.0, "a tick-box list whose ticked option could not be told")
             break
         if grade_at:
             break

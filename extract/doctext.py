@@ -76,6 +76,10 @@ class DocText:
         i = self.lines.index(line)
         return self.lines[i + 1] if i + 1 < len(self.lines) else None
 
+    def prev_line(self, line: TextLine) -> TextLine | None:
+        i = self.lines.index(line)
+        return self.lines[i - 1] if i > 0 else None
+
     def confidence(self, start: int, end: int) -> float:
         """The lowest OCR confidence among the characters of the span (1.0 for typed text)."""
         confs = [b.confidence for b in self._boxes[start:end] if b is not None]
