@@ -34,6 +34,12 @@ class FieldTable(BaseModel):
     version: int
     types: dict[str, dict[str, tuple[Rule, ...]]]
     priority: dict[str, tuple[str, ...]]
+    label_words: tuple[str, ...] = ()  # cell labels that are never values (beyond the rules' own labels)
+
+    def all_labels(self) -> frozenset[str]:
+        """Every word that labels a cell on an evidence document."""
+        own = {label for fields in self.types.values() for rules in fields.values() for r in rules for label in r.label}
+        return frozenset(own | set(self.label_words))
 
 
 @lru_cache(maxsize=1)

@@ -139,8 +139,42 @@ def label_pattern(label: str) -> re.Pattern:
     return re.compile(rf"(?:^|(?<=[\s，,。；;：:、（(）)]))[（(]?{body}[）)]?[\s：:]*", re.M)
 
 
+def _only_labels(rest: str) -> bool:
+    """Whether the text after a label holds nothing but other labels (a header row)."""
+    known = {re.sub(r"[\s()（）]", "", w) for w in load_fields().all_labels()}
+    cells = [re.sub(r"[()（）：:]", "", c) for c in rest.split()]
+    return bool(cells) and all(c in known for c in cells)
+
+
+def _cell_below(text: DocText, line, m: re.Match) -> tuple[int, str] | None:
+    """The cell of the next line that stands under the label matched by `m` (labels above values)."""
+    nxt = text.next_line(line)
+    if nxt is None or nxt.page is not line.page:
+        return None
+    cells = list(re.finditer(r"\S+", text.text[nxt.start:nxt.end]))
+    if not cells:
+        return None
+    header = list(re.finditer(r"\S+", text.text[line.start:line.end]))
+    label_ev = text.evidence(m.start(), m.end())
+    boxes = [text.evidence(nxt.start + c.start(), nxt.start + c.end()) for c in cells]
+    if len(header) == len(cells):  # as many values as labels: the label's column
+        best = next((i for i, c in enumerate(header) if line.start + c.start() <= m.start() < line.start + c.end()), 0)
+    elif label_ev and label_ev[0].bbox and all(b and b[0].bbox for b in boxes):  # else the cell under it
+        lx0, _, lx1, _ = label_ev[0].bbox
+
+        def overlap(b):
+            x0, _, x1, _ = b[0].bbox
+            return min(lx1, x1) - max(lx0, x0), -abs((x0 + x1) / 2 - (lx0 + lx1) / 2)
+        best = max(range(len(cells)), key=lambda i: overlap(boxes[i]))
+    else:
+        return None
+    c = cells[best]
+    return nxt.start + c.start(), c.group()
+
+
 def _label_values(text: DocText, labels: tuple[str, ...]) -> list[tuple[int, str]]:
-    """(absolute offset, value text) after each occurrence of a label: the rest of its line, or the next line."""
+    """(absolute offset, value text) after each occurrence of a label: the rest of its line; or, in a
+    header row (only labels on the line), the cell below it; or the next line."""
     out = []
     for label in labels:  # most specific first: the order of the rule's list
         for m in label_pattern(label).finditer(text.text):
@@ -148,8 +182,12 @@ def _label_values(text: DocText, labels: tuple[str, ...]) -> list[tuple[int, str
             if line is None:
                 continue
             rest_end = line.end
-            if m.end() < rest_end and text.text[m.end():rest_end].strip():
-                out.append((m.end(), text.text[m.end():rest_end]))
+            rest = text.text[m.end():rest_end]
+            if rest.strip() and not _only_labels(rest):
+                out.append((m.end(), rest))
+            elif (below := _cell_below(text, line, m)) is not None and (rest.strip() or _only_labels(
+                    text.text[line.start:m.start()]) or len(re.findall(r"\S+", text.text[line.start:line.end])) > 1):
+                out.append(below)
             else:
                 nxt = text.next_line(line)
                 if nxt is not None and nxt.page is line.page:

@@ -248,3 +248,14 @@ def test_probation_result_stated_in_a_sentence(line, passed):
     got = _read("probation", "见习期满考核鉴定表", "见习期 2010年07月13日—2011年07月12日", line)
     assert got["probation_passed"].value is passed
     assert got["probation_end_date"].value == "2011-07-12"
+
+
+def test_labels_above_their_values_in_a_grid():
+    got = _read("chsi_report", "教育部学历证书电子注册备案表", "姓名 性别", "金鑫 男", "出生日期 民族", "1990年03月09日 回族",
+                "证件号码", "140522199003099833", "学校名称", "山东科技大学", "层次 专业", "本科 土木工程",
+                "入学日期 毕（结）业日期", "2008年09月01日 2012年06月01日")
+    assert got["name"].value == "金鑫" and got["sex"].value == "男"
+    assert got["birth_date"].value == "1990-03-09" and got["id_number"].value == "140522199003099833"
+    assert got["school"].value == "山东科技大学" and got["education"].value == "bachelor"
+    assert got["major"].value == "土木工程"
+    assert got["graduation_date"].value == "2012-06-01"
