@@ -136,12 +136,18 @@ def label_pattern(label: str) -> re.Pattern:
     """
     gap = r"[\s()（）]*"
     body = gap.join(re.escape(ch) for ch in label)
+    if len(label) >= 5:
+        # a long label wraps in a narrow cell and its last character lands on the next line
+        # ("见习结束时" / "间"): the rest alone still names it, when nothing follows on the line
+        head = gap.join(re.escape(ch) for ch in label[:-1])
+        body = rf"(?:{body}|{head}(?=[ \t]|$))"
     return re.compile(rf"(?:^|(?<=[\s，,。；;：:、（(）)]))[（(]?{body}[）)]?[\s：:]*", re.M)
 
 
 def _only_labels(rest: str) -> bool:
     """Whether the text after a label holds nothing but other labels (a header row)."""
     known = {re.sub(r"[\s()（）]", "", w) for w in load_fields().all_labels()}
+    known |= {w[:-1] for w in known if len(w) >= 5}  # wrapped in its cell (see label_pattern)
     cells = [re.sub(r"[()（）：:]", "", c) for c in rest.split()]
     return bool(cells) and all(c in known for c in cells)
 

@@ -237,6 +237,28 @@ def photo_time(doc: Document, pages: list[PageText], extractor: str) -> list[Ext
     return out
 
 
+RESULT_LABELS = ("考核结果", "考核意见", "考核等次", "单位考核意见", "鉴定结果")
+
+
+def probation_ticks(doc: Document, text: DocText, ctx: ExtractContext, extractor: str,
+                    so_far: list[ExtractedValue]) -> list[ExtractedValue]:
+    """A pass/fail result printed as boxes (☑合格 □不合格) whose marks OCR dropped: read from the pixels."""
+    from extract.appraisal import options_at, tick_from_pixels
+
+    if any(v.field == "probation_passed" and v.value is not None for v in so_far):
+        return []
+    for label in RESULT_LABELS:
+        for m in label_pattern(label).finditer(text.text):
+            options, _, _ = options_at(text, m)
+            if {o.value for o in options} >= {"合格", "不合格"}:
+                got = tick_from_pixels(text, options, ctx)
+                if got is not None:
+                    o, certainty = got
+                    return [_value("probation_passed", o.value == "合格", text, o.start, o.end, extractor, doc,
+                                   certainty, "read from the ticked box")]
+    return []
+
+
 def extra_readings(doc: Document, pages: list[PageText], ctx: ExtractContext, extractor: str,
                    so_far: list[ExtractedValue]) -> list[ExtractedValue]:
     text = DocText(pages)
@@ -246,6 +268,8 @@ def extra_readings(doc: Document, pages: list[PageText], ctx: ExtractContext, ex
         return appraisal(doc, text, ctx, extractor)
     if doc.type == "ce_certificate":
         return ce_hours(doc, text, extractor)
+    if doc.type == "probation":
+        return probation_ticks(doc, text, ctx, extractor, so_far)
     if doc.type == "diploma":
         return diploma_date(doc, DocText(pages, joiner=""), extractor)
     if doc.type == "publicity_record":

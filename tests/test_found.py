@@ -259,3 +259,9 @@ def test_labels_above_their_values_in_a_grid():
     assert got["school"].value == "山东科技大学" and got["education"].value == "bachelor"
     assert got["major"].value == "土木工程"
     assert got["graduation_date"].value == "2012-06-01"
+
+
+def test_labels_wrapped_in_their_cells_over_their_values():
+    got = _read("probation", "见习期考核鉴定表", "所学专业 矿物加工工程 工作单位 山西阳城东岭煤业有限公司", "见习开始时 见习结束时",
+                "2011年07月31日 2012年07月30日", "间 间", "考核等次 合格")
+    assert got["probation_end_date"].value == "2012-07-30"
