@@ -134,7 +134,7 @@ def label_pattern(label: str) -> re.Pattern:
 
     It must start a line or follow a space/punctuation, so 专业 does not match inside 所学专业.
     """
-    gap = r"[\s()（）]*"
+    gap = r"[ \t()（）]*"  # never across a line end
     body = gap.join(re.escape(ch) for ch in label)
     if len(label) >= 5:
         # a long label wraps in a narrow cell and its last character lands on the next line

@@ -259,6 +259,24 @@ def probation_ticks(doc: Document, text: DocText, ctx: ExtractContext, extractor
     return []
 
 
+def probation_period(doc: Document, text: DocText, extractor: str,
+                     so_far: list[ExtractedValue]) -> list[ExtractedValue]:
+    """When no labelled end date was read (labels torn apart by a narrow table), the end of the one
+    pair of dates on the form that lies a year apart — the 见习 year — with lowered certainty."""
+    import datetime as dt
+
+    if any(v.field == "probation_end_date" and v.value is not None for v in so_far):
+        return []
+    found = [m for m in dates.find_dates(text.text) if m.value and m.day is not None]
+    pairs = [(a, b) for i, a in enumerate(found) for b in found[i + 1:]
+             if 360 <= (dt.date.fromisoformat(b.value) - dt.date.fromisoformat(a.value)).days <= 370]
+    if len(pairs) != 1:
+        return []
+    _, end = pairs[0]
+    return [_value("probation_end_date", end.value, text, end.start, end.end, extractor, doc, 0.8 * end.certainty,
+                   "the end of the one year-long period on the form; its label was not legible")]
+
+
 def extra_readings(doc: Document, pages: list[PageText], ctx: ExtractContext, extractor: str,
                    so_far: list[ExtractedValue]) -> list[ExtractedValue]:
     text = DocText(pages)
@@ -269,7 +287,7 @@ def extra_readings(doc: Document, pages: list[PageText], ctx: ExtractContext, ex
     if doc.type == "ce_certificate":
         return ce_hours(doc, text, extractor)
     if doc.type == "probation":
-        return probation_ticks(doc, text, ctx, extractor, so_far)
+        return probation_ticks(doc, text, ctx, extractor, so_far) + probation_period(doc, text, extractor, so_far)
     if doc.type == "diploma":
         return diploma_date(doc, DocText(pages, joiner=""), extractor)
     if doc.type == "publicity_record":

@@ -265,3 +265,10 @@ def test_labels_wrapped_in_their_cells_over_their_values():
     got = _read("probation", "见习期考核鉴定表", "所学专业 矿物加工工程 工作单位 山西阳城东岭煤业有限公司", "见习开始时 见习结束时",
                 "2011年07月31日 2012年07月30日", "间 间", "考核等次 合格")
     assert got["probation_end_date"].value == "2012-07-30"
+
+
+def test_probation_end_from_the_year_long_period_when_its_labels_are_torn():
+    got = _read("probation", "高校毕业生见习期考核鉴定表", "见习开始 见习结束", "时间 2020年9月14日 时间 2021年9月13日",
+                "考核结果 合格", "二〇二一年十月一日")
+    v = got["probation_end_date"]
+    assert v.value == "2021-09-13" and v.confidence < 0.85 and "year-long" in v.note
