@@ -9,6 +9,7 @@ the note names both readings, for a human.
 from __future__ import annotations
 
 import logging
+import re
 
 from PIL import Image
 
@@ -47,6 +48,12 @@ def _read_again(field: str, text: str):
             return None
         m = ranges[0].start if RANGE_END[field] == "start" else ranges[0].end
         return m.value, m.certainty
+    if field == "technician_date":  # an appointment period: it takes effect at its start
+        ranges = [r for r in dates.find_ranges(text) if r.start.value]
+        if len(ranges) == 1:
+            return ranges[0].start.value, ranges[0].start.certainty
+    if re.search(r"[至到~～]", text):  # part of a period whose other end OCR lost: which end is unknowable
+        return None
     found = [m for m in dates.find_dates(text) if m.value]
     return (found[0].value, found[0].certainty) if len(found) == 1 else None
 

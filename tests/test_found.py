@@ -272,3 +272,12 @@ def test_probation_end_from_the_year_long_period_when_its_labels_are_torn():
                 "考核结果 合格", "二〇二一年十月一日")
     v = got["probation_end_date"]
     assert v.value == "2021-09-13" and v.confidence < 0.85 and "year-long" in v.note
+
+
+def test_ce_certificate_with_labels_above_values_and_lines_out_of_order():
+    got = _read("ce_certificate", "专业技术人员继续教育合格证书", "姓名 身份证号码 培训年度", "卢浩 140581199807288293 2021年",
+                "公需科目 专业科目60学时 总学时90学时", "30学时", "2021年12月22日")
+    assert got["ce_hours"].value == {"2021": 90}
+    got = _read("ce_certificate", "专业技术人员继续教育合格证书", "姓名 身份证号码 培训年度", "卢浩 140581199807288293 2023年",
+                "公需科目 专业科目 总学时", "30学时 66学时 96学时", "2023年12月18白")
+    assert got["ce_hours"].value == {"2023": 96}

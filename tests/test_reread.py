@@ -70,3 +70,11 @@ def test_a_less_precise_second_reading_does_not_replace_the_first():
     page, image, box = _page_and_image("2012年7月")
     got = reread(_weak("2012-07-01", box), {("s.pdf", 1): page}, ExtractContext(images=OnePage(image)), "tesseract@1")
     assert got.value == "2012-07-01" and got.confidence == 0.55 and "read only '2012-07'" in got.note
+
+
+def test_an_appointment_period_read_again_gives_its_start_and_a_torn_period_gives_nothing():
+    from extract.reread import _read_again
+
+    assert _read_again("technician_date", "聘期自2018年11月1日至2021年10月31日止") == ("2018-11-01", 1.0)
+    assert _read_again("technician_date", "二oO一八年十一月一日至2021年10月31日止") is None
+    assert _read_again("birth_date", "1990年1月2日") == ("1990-01-02", 1.0)
