@@ -134,20 +134,24 @@ def diploma_date(doc: Document, text: DocText, extractor: str) -> list[Extracted
     singles = [m for m in dates.find_dates(full)
                if m.start not in in_range and not full[m.end:m.end + 2].lstrip().startswith("生")]
     full_dates = [m for m in singles if m.day is not None]
+    out: list[ExtractedValue] = []
     if full_dates:
         m = full_dates[-1]
         if m.value is not None:
             return [_value("graduation_date", m.value, text, m.start, m.end, extractor, doc, m.certainty, m.problem)]
+        # the issue date is there but not legible: kept unread (a second engine gets to look at it) ...
+        out.append(_value("graduation_date", None, text, m.start, m.end, extractor, doc, 0.0,
+                          f"the issue date reads {m.text!r}: {m.problem}"))
         if period_end is not None and m.year is None and m.month == period_end.month and period_end.year:
-            # the year was lost under the seal; the study period's end gives it
+            # ... and, weaker, with the year the study period's end gives (lost under the seal)
             value = f"{period_end.year:04d}-{m.month:02d}-{m.day:02d}"
-            return [_value("graduation_date", value, text, m.start, m.end, extractor, doc, 0.75,
-                           "year taken from the study period; the printed year was not legible")]
+            return out + [_value("graduation_date", value, text, m.start, m.end, extractor, doc, 0.75,
+                                 "year taken from the study period; the printed year was not legible")]
     if period_end is not None and period_end.value:
         # a month only, inferred: below merge.WEAK, so any legible full date elsewhere is preferred
-        return [_value("graduation_date", period_end.value[:7], text, period_end.start, period_end.end, extractor, doc,
-                       0.45, "issue date not legible; month from the study period")]
-    return []
+        out.append(_value("graduation_date", period_end.value[:7], text, period_end.start, period_end.end, extractor,
+                          doc, 0.45, "issue date not legible; month from the study period"))
+    return out
 
 
 # --- other documents ---------------------------------------------------------------------------------

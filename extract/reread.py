@@ -75,8 +75,10 @@ def _crop(image: Image.Image, box, pad: float) -> Image.Image:
 
 
 def reread(value: ExtractedValue, pages: dict[tuple[str, int], PageText], ctx: ExtractContext,
-           engine: str) -> ExtractedValue:
-    """`value` confirmed, replaced or left as it was after reading its line with `engine`."""
+           engines: str | tuple[str, ...]) -> ExtractedValue:
+    """`value` confirmed, replaced or left as it was after reading its line again: with each of
+    `engines` in turn (the other engine first, then the first one at twice the resolution) until one
+    reads a value there."""
     from extract.ocr import get_engine
 
     if ctx.images is None or value.field not in DECIDING or value.confidence >= REREAD_BELOW:
@@ -94,19 +96,25 @@ def reread(value: ExtractedValue, pages: dict[tuple[str, int], PageText], ctx: E
     if image is None:
         return value
     box = _line_box(page, target.bbox)
-    try:
-        lines = get_engine(engine).read(_crop(image, box, 0.3), 300)
-    except Exception as exc:  # the second look is a bonus; its failure leaves the first reading
-        log.warning("re-reading %s with %s failed: %s", value.field, engine, exc)
-        return value
-    text = " ".join(line.text for line in lines)
-    conf = min((line.confidence for line in lines), default=0.0)
-    again = _read_again(value.field, text)
     old = value.value
     if value.field == "appraisals":
         (year, old), = value.value.items() if len(value.value) == 1 else ((None, None),)
+    again, tried = None, []
+    order = (engines,) if isinstance(engines, str) else engines
+    for i, engine in enumerate(order):
+        try:
+            lines = get_engine(engine).read(_crop(image, box, 0.3), 300)
+        except Exception as exc:  # the second look is a bonus; its failure leaves the first reading
+            log.warning("re-reading %s with %s failed: %s", value.field, engine, exc)
+            continue
+        text = " ".join(line.text for line in lines)
+        conf = min((line.confidence for line in lines), default=0.0)
+        again = _read_again(value.field, text)
+        if again is not None:
+            break
+        tried.append(f"{engine} could not read it again ({text!r})")
     if again is None:
-        return value.model_copy(update={"note": _join(value.note, f"{engine} could not read it again ({text!r})")})
+        return value.model_copy(update={"note": _join(value.note, "; ".join(tried) or "no engine could look again")})
     new, certainty = again
     if isinstance(new, str) and isinstance(old, str) and old.startswith(new) and len(new) < len(old):
         # the other engine read less of the same date (the month only): it agrees as far as it goes
@@ -114,15 +122,19 @@ def reread(value: ExtractedValue, pages: dict[tuple[str, int], PageText], ctx: E
     if new == old:
         if value.note and "the day was lost" in value.note:  # both engines miss the day: still a human's call
             return value.model_copy(update={"note": _join(value.note, f"{engine} also reads only the month")})
+        if i > 0:  # the same engine again, at 2×: consistent, but not an independent confirmation
+            return value.model_copy(update={"note": _join(value.note, f"{engine} at 2× reads the same")})
         confidence = max(value.confidence, min(conf, 1.0), CONFIRMED)
         return value.model_copy(update={"confidence": round(min(confidence, 1.0), 3),
                                         "note": _join(value.note, f"confirmed by {engine}")})
     support_new = conf * certainty
-    note = _join(value.note, f"engines disagree: {old!r} (first reading) vs {new!r} ({engine})")
+    how = engine if i == 0 else f"{engine} at 2×"
+    note = _join(value.note, f"{old!r} on first reading, {new!r} by {how}" if old is not None
+                 else f"read only by {how}: {new!r}")
     if old is None or support_new > value.confidence:
         new_value = {year: new} if value.field == "appraisals" else new
         new_ev = Evidence(file=target.file, page=target.page, bbox=box, text=text, confidence=round(conf, 3),
-                          extractor=f"reread:{engine}")
+                          extractor=f"reread:{engine}" + ("" if i == 0 else "@2x"))
         return value.model_copy(update={"value": new_value, "confidence": round(min(support_new, DISPUTED), 3),
                                         "evidence": (new_ev, *value.evidence), "note": note})
     return value.model_copy(update={"confidence": round(min(value.confidence, DISPUTED), 3), "note": note})
@@ -137,3 +149,10 @@ def second_engine(first: str | None) -> str:
 
     first = first or DEFAULT_ENGINE
     return "tesseract@1" if first.startswith("rapidocr") else "rapidocr@1"
+
+
+def second_looks(first: str | None) -> tuple[str, ...]:
+    """The engines a weak reading is read again with: the other one, then the first at 2× the pixels."""
+    from extract.ocr import DEFAULT_ENGINE
+
+    return second_engine(first), first or DEFAULT_ENGINE

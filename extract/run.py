@@ -14,7 +14,7 @@ from extract import declared as _declared  # noqa: F401  (registers review_form 
 from extract import found as _found  # noqa: F401  (registers the evidence extractors)
 from extract.extractors import ExtractContext, extractors
 from extract.merge import merge_fields
-from extract.reread import reread, second_engine
+from extract.reread import reread, second_looks
 
 log = logging.getLogger("dossier.extract")
 LAST = {"review_form": 1, "summary_table": 2}
@@ -82,6 +82,6 @@ def extract_dossier(dossier: Dossier, ctx: ExtractContext | None = None) -> Doss
         values += _run(batch_doc, [], ctx)
     values += _employer_types(values)
     if ctx.reread and ctx.images is not None:
-        engine = second_engine(ctx.engine)
-        values = [reread(v, by_page, ctx, engine) if v.origin == "found" else v for v in values]
+        engines = second_looks(ctx.engine)
+        values = [reread(v, by_page, ctx, engines) if v.origin == "found" else v for v in values]
     return dossier.model_copy(update={"values": tuple(values), "fields": merge_fields(values)})

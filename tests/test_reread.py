@@ -46,7 +46,7 @@ def test_engines_disagreeing_keep_the_better_supported_value_and_stay_low():
     got = reread(_weak("2021-08-01", box), {("s.pdf", 1): page}, ExtractContext(images=OnePage(image)),
                  "tesseract@1")
     assert got.value == "2021-09-01"  # the clear pixels win over the weak first reading
-    assert got.confidence <= 0.6 and "engines disagree" in got.note
+    assert got.confidence <= 0.6 and "by tesseract@1" in got.note
     assert got.evidence[0].extractor == "reread:tesseract@1"
 
 
