@@ -185,10 +185,14 @@ def options_at(text: DocText, m: re.Match) -> tuple[list[Option], int, int]:
 def appraisal(doc: Document, text: DocText, ctx: ExtractContext, extractor: str) -> list[ExtractedValue]:
     year = _appraisal_year(text)
     grade_at = None
+    unread_cell = None  # a grade label with something illegible after it: where a second look should go
     for label in GRADE_LABELS:
         for m in label_pattern(label).finditer(text.text):
             options, span_start, span_end = options_at(text, m)
             if not options:
+                line = text.line_at(m.start())
+                if unread_cell is None and line is not None and text.text[m.end():line.end].strip():
+                    unread_cell = (m.end(), line.end)
                 continue
             segment = text.text[span_start - 1 if span_start > m.end() else span_start: span_end]
             line = text.line_at(m.start())
@@ -225,6 +229,9 @@ def appraisal(doc: Document, text: DocText, ctx: ExtractContext, extractor: str)
     if year is None:
         return []
     y, ys, ye = year
+    if grade_at is None and unread_cell is not None:
+        gs, ge = unread_cell
+        grade_at = (None, gs, ge, 0.0, f"the grade reads {text.text[gs:ge].strip()!r}, which is no grade")
     if grade_at is None:
         return [_value("appraisals", {str(y): None}, text, ys, ye, extractor, doc, 0.0,
                        note="the grade could not be read")]

@@ -18,7 +18,9 @@ import unicodedata
 from dataclasses import dataclass
 
 YEAR_MIN, YEAR_MAX = 1950, 2035
-CERTAIN, REPAIRED, UNMARKED_DAY, DAMAGED = 1.0, 0.9, 0.8, 0.6
+# A day printed without its 日 is often a day whose last digit (and the 日) OCR lost: below the
+# rules file's usual 0.8 threshold, so a human confirms it.
+CERTAIN, REPAIRED, UNMARKED_DAY, DAMAGED = 1.0, 0.9, 0.75, 0.6
 
 _ZERO_HAN = "〇○◯零"  # ○ (U+25CB) is what most input methods type for 〇
 _ZERO_LOOKALIKE = "OoDΟО"  # Latin O o D, Greek and Cyrillic O: OCR readings of a printed 0

@@ -59,15 +59,9 @@ def ce_hours(doc: Document, text: DocText, extractor: str) -> list[ExtractedValu
         m = re.search(r"(?:合[ \t]*计|总[ \t]*学[ \t]*时|共[ \t]*计)[ \t]*[：:]?[ \t]*(\d{1,3})", full)
         if m:
             keep(y, s, e, m, 0)
-        else:  # a total under its header cell, else the largest count (a total is never below its parts)
-            from extract.found import _label_values
-
-            below = [(b, re.match(r"\s*(\d{1,3})", v)) for b, v in _label_values(text, ("总学时", "合计学时", "合计"))]
-            below = [(b, m) for b, m in below if m]
+        else:  # the largest count: a total is never below its parts, wherever OCR put the cells
             counts = list(re.finditer(r"(\d{1,3})\s*学\s*时", full))
-            if below:
-                keep(y, s, e, below[0][1], below[0][0])
-            elif counts:
+            if counts:
                 keep(y, s, e, max(counts, key=lambda m: int(m.group(1))), 0)
     else:
         column = _total_column(text)

@@ -83,7 +83,10 @@ def reread(value: ExtractedValue, pages: dict[tuple[str, int], PageText], ctx: E
 
     if ctx.images is None or value.field not in DECIDING or value.confidence >= REREAD_BELOW:
         return value
-    if value.value is not None and value.note and "the day was lost" not in value.note:
+    inner = value.value
+    if value.field == "appraisals" and isinstance(value.value, dict) and len(value.value) == 1:
+        inner = next(iter(value.value.values()))
+    if inner is not None and value.note and "the day was lost" not in value.note:
         return value  # weak because it was inferred, not because it was misread: another look can't help
     ev = [e for e in value.evidence if e.bbox is not None and e.page is not None]
     if value.field == "appraisals":
@@ -120,6 +123,8 @@ def reread(value: ExtractedValue, pages: dict[tuple[str, int], PageText], ctx: E
         # the other engine read less of the same date (the month only): it agrees as far as it goes
         return value.model_copy(update={"note": _join(value.note, f"{engine} read only {new!r}")})
     if new == old:
+        if certainty < 0.9:  # read the same, but as uncertainly (a day without its 日): no confirmation
+            return value.model_copy(update={"note": _join(value.note, f"{engine} reads the same, as uncertainly")})
         if value.note and "the day was lost" in value.note:  # both engines miss the day: still a human's call
             return value.model_copy(update={"note": _join(value.note, f"{engine} also reads only the month")})
         if i > 0:  # the same engine again, at 2×: consistent, but not an independent confirmation

@@ -130,7 +130,7 @@ def test_one_lookalike_is_only_repaired_between_digits():
 
 def test_day_printed_without_ri_is_read_with_lower_certainty():
     found = only("2024年11月25")
-    assert found.value == "2024-11-25" and found.certainty == 0.8
+    assert found.value == "2024-11-25" and found.certainty == 0.75
 
 
 @pytest.mark.parametrize("text", ["2024午11月", "2024午11月25"])
