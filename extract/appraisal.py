@@ -145,12 +145,20 @@ def tick_from_pixels(text: DocText, options: list[Option], ctx: ExtractContext) 
 
 
 def _only_option(text: DocText, line) -> Option | None:
-    """The grade of a line that holds nothing but one option (and its box, if OCR kept it)."""
+    """The grade of a line that holds nothing but one option (and its box, if OCR kept it) — or a
+    fragment of one that only one grade word contains ("秀": the 优 beside a pen tick was lost)."""
+    from extract.lexicon import load_lexicon
+
     body = text.text[line.start:line.end]
     grades = values.find_grades(body)
     rest = re.sub(f"[{BOX_CHARS}{TICK_CHARS}\\s]", "", body)
     if len(grades) == 1 and len(rest) == grades[0].end - grades[0].start:
         return Option(grades[0].value, line.start + grades[0].start, line.start + grades[0].end)
+    if not grades and 1 <= len(rest) <= 3:
+        holders = [g for g in load_lexicon().grade_words() if rest in g]
+        if len(holders) == 1:
+            at = body.index(rest)
+            return Option(holders[0], line.start + at, line.start + at + len(rest))
     return None
 
 

@@ -88,6 +88,8 @@ def reread(value: ExtractedValue, pages: dict[tuple[str, int], PageText], ctx: E
         inner = next(iter(value.value.values()))
     if inner is not None and value.note and "the day was lost" not in value.note:
         return value  # weak because it was inferred, not because it was misread: another look can't help
+    if value.note and "tick-box" in value.note:
+        return value  # text cannot tell which box is ticked, whoever reads it
     ev = [e for e in value.evidence if e.bbox is not None and e.page is not None]
     if value.field == "appraisals":
         ev = ev[-1:]  # the grade (the year comes first)
