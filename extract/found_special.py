@@ -65,7 +65,14 @@ def ce_hours(doc: Document, text: DocText, extractor: str) -> list[ExtractedValu
                 keep(y, s, e, max(counts, key=lambda m: int(m.group(1))), 0)
     else:
         column = _total_column(text)
+        totals = {}  # a 学时登记表 closes each year with "2023年度小计 90": that row is the year's total
+        for m in re.finditer(r"((?:19|20)\d{2})\s*年?\s*度?\s*(?:小\s*计|合\s*计)[^\d\n]{0,3}(\d{1,3})", full):
+            totals[m.group(1)] = m
+        for y, m in totals.items():
+            keep(int(y), m.start(1), m.end(1), _Shifted(m, 2), 0)
         for i, (y, s, e) in enumerate(years):
+            if str(y) in totals:
+                continue
             if column is not None:
                 cell = _row_cell(text, s, *column)
                 if cell is not None:
@@ -108,6 +115,22 @@ def _row_cell(text: DocText, year_start: int, index: int, width: int):
         return None
     m = re.match(r"(\d{1,3})\s*(?:学\s*时)?$", cells[index].group())
     return (m, line.start + cells[index].start()) if m else None
+
+
+class _Shifted:
+    """A match's group `g` presented as group 1 (what `keep` reads)."""
+
+    def __init__(self, m: re.Match, g: int):
+        self._m, self._g = m, g
+
+    def start(self, _=1):
+        return self._m.start(self._g)
+
+    def end(self, _=1):
+        return self._m.end(self._g)
+
+    def group(self, _=1):
+        return self._m.group(self._g)
 
 
 def _last(pattern: str, s: str):

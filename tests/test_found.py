@@ -281,3 +281,11 @@ def test_ce_certificate_with_labels_above_values_and_lines_out_of_order():
     got = _read("ce_certificate", "专业技术人员继续教育合格证书", "姓名 身份证号码 培训年度", "卢浩 140581199807288293 2023年",
                 "公需科目 专业科目 总学时", "30学时 66学时 96学时", "2023年12月18白")
     assert got["ce_hours"].value == {"2023": 96}
+
+
+def test_ce_register_with_course_rows_takes_each_years_subtotal():
+    got = _read("ce_certificate", "专业技术人员继续教育学时登记表", "姓名 杜晋阳 身份证号码 14052219911226743X",
+                "年度 培训项目 科目类别 学时", "2022 习近平新时代中国特色社会主义思想专题 公需科目 30",
+                "2022. 智能化综采技术 专业科目 33", "2022年度小计 96", "2023 煤矿安全规程解读 专业科目 30",
+                "2023 矿井灾害防治技术 专业科目 30", "2023年度小计 .90")
+    assert got["ce_hours"].value == {"2022": 96, "2023": 90}
