@@ -34,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--seed", type=int, default=1)
     f.add_argument("--n", type=int, default=20)
     f.add_argument("--no-faults", action="store_true", help="only clean, eligible applicants")
+    f.add_argument("--layouts", choices=("default", "alt", "mixed"), default="default",
+                   help="document layouts and wordings: the default set, the alternative set, or both mixed")
     return p
 
 
@@ -115,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "fixtures":
             from fixtures import generate_batch
 
-            generate_batch(args.out, seed=args.seed, n=args.n, faults=not args.no_faults)
+            generate_batch(args.out, seed=args.seed, n=args.n, faults=not args.no_faults, layouts=args.layouts)
             print(f"wrote {args.n} applicants and truth.json to {args.out}")
             return 0
     except DossierError as exc:

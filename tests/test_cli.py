@@ -42,3 +42,21 @@ def test_empty_batch_writes_an_empty_index(tmp_path):
     proc = run("check", str(tmp_path / "b"), "--out", str(tmp_path / "o"), "--quiet")
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "o" / "batch.json").exists()
+
+
+def test_fixtures_in_the_alternative_layouts(tmp_path):
+    import json
+
+    proc = run("fixtures", "--seed", "3", "--n", "1", "--no-faults", "--layouts", "alt", "--out", str(tmp_path / "b"))
+    assert proc.returncode == 0, proc.stderr
+    truth = json.loads((tmp_path / "b" / "truth.json").read_text(encoding="utf-8"))
+    (applicant,) = truth["applicants"].values()
+    assert "alt" in {p.get("layout") for p in applicant["pages"]}
+
+
+def test_a_broken_rules_file_exits_5(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "rules.yaml").write_text("id: x\n", encoding="utf-8")
+    proc = run("check", str(tmp_path / "b"), "--out", str(tmp_path / "o"), "--rules", str(tmp_path / "rules.yaml"))
+    assert proc.returncode == 5, proc.stderr
+    assert "not valid" in proc.stderr and "Traceback" not in proc.stderr
