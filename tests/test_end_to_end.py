@@ -83,3 +83,10 @@ def test_clean_applicants_are_not_declared_eligible_before_the_checks_exist(chec
         report = load(checked["out"], key)
         assert report["verdict"] == "needs_review"
         assert any(f["rule"] == "CHECK.INCOMPLETE" for f in report["findings"])
+
+
+def test_clean_applicants_have_no_block_or_error_from_the_checks_that_exist(checked):
+    for key in checked["truth"]["applicants"]:
+        report = load(checked["out"], key)
+        bad = [(f["rule"], f["message"]) for f in report["findings"] if f["severity"] in ("block", "error")]
+        assert not bad, (key, bad)

@@ -32,6 +32,7 @@ class NoticeRules(BaseModel):
     appraisal_min_count: dict[str, int]
     appraisal_passing: tuple[str, ...]
     publicity_min_working_days: int
+    publicity_first_day_counts: bool = True
     ce_hours_per_year: int | None = None
     retirement_age: dict[str, int]
     ocr_low_confidence: float
