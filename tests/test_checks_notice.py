@@ -65,3 +65,10 @@ def test_specialty_in_the_notices_list(specialty, fires):
 def test_id_number_gb11643(number, sex, fires):
     got = _rules_fired(id_number=dict(found=number), sex=dict(found=sex))
     assert ("ID.INVALID" in got) is fires
+
+
+def test_a_weakly_read_date_decides_nothing_it_goes_to_a_human():
+    dossier = Dossier(applicant="a", fields={"submission_date": FieldReport(found="2024-12-01", declared="2024-12-16",
+                                                                            confidence=0.75, evidence=EV)})
+    rules = {f.rule for f in verify_dossier(dossier)}
+    assert "SUBMIT.WINDOW" not in rules and "OCR.LOW_CONFIDENCE" in rules

@@ -15,13 +15,19 @@ from verify.checks import check
 from verify.rules import NoticeRules
 
 
-def _value(field: FieldReport | None, prefer: str = "found"):
-    """The found value, else the declared one (or the other way round), with the evidence behind it."""
+def _value(field: FieldReport | None, rules: NoticeRules, prefer: str = "found"):
+    """The found value, else the declared one (or the other way round), with the evidence behind it.
+
+    A found value read below the rules' confidence threshold decides nothing: the condition waits for
+    the human that OCR.LOW_CONFIDENCE calls, and no other value stands in for it.
+    """
     if field is None:
         return None, ()
     order = ("found", "declared") if prefer == "found" else ("declared", "found")
     for side in order:
         value = getattr(field, side)
+        if side == "found" and value is not None and (field.confidence or 0.0) < rules.ocr_low_confidence:
+            return None, ()
         if value is not None:
             return value, field.evidence
     return None, ()
@@ -45,7 +51,7 @@ def id_number(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
     """ID.INVALID: an 18-character resident ID that fails GB 11643 (check digit, embedded birth date,
     sex digit against the sex shown)."""
     out = []
-    sex, _ = _value(dossier.fields.get("sex"))
+    sex, _ = _value(dossier.fields.get("sex"), rules)
     for side in ("found", "declared"):
         field = dossier.fields.get("id_number")
         number = getattr(field, side) if field else None
@@ -72,7 +78,7 @@ def id_number(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
 def specialty_in_scope(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
     """SCOPE.SPECIALTY: the specialty applied for (as declared, else as the evidence shows) is not in
     the notice's list."""
-    value, evidence = _value(dossier.fields.get("specialty"), prefer="declared")
+    value, evidence = _value(dossier.fields.get("specialty"), rules, prefer="declared")
     if value is None or value in rules.specialty_names:
         return []
     series = "、".join(rules.specialties)
@@ -83,7 +89,7 @@ def specialty_in_scope(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
 @check("notice.submission_window", emits=("SUBMIT.WINDOW",))
 def submission_window(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
     """SUBMIT.WINDOW: the materials are dated outside the submission window."""
-    value, evidence = _value(dossier.fields.get("submission_date"))
+    value, evidence = _value(dossier.fields.get("submission_date"), rules)
     day = _day(value)
     first, last = rules.submission_window
     if day is None or first <= day <= last:
@@ -97,8 +103,8 @@ def publicity_duration(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
     """PUB.DURATION: the publicity period has fewer working days than the notice requires (official
     holidays and adjusted working days counted)."""
     start_f, end_f = dossier.fields.get("publicity_start"), dossier.fields.get("publicity_end")
-    start, start_ev = _value(start_f)
-    end, end_ev = _value(end_f)
+    start, start_ev = _value(start_f, rules)
+    end, end_ev = _value(end_f, rules)
     start, end = _day(start), _day(end)
     if start is None or end is None:
         return []
