@@ -11,18 +11,12 @@ from core.records import Document, ExtractedValue
 from extract import dates, values
 from extract.doctext import DocText
 from extract.extractors import ExtractContext
-from extract.found import label_pattern
+from extract.found import label_pattern, value_at as _value
 
 GRADE_LABELS = ("考核等次", "考核结果", "考核意见", "年度考核结果", "考核等级", "评定等次")
 BOX_CHARS = "口囗□☐▢"
 TICK_CHARS = "☑✓√☒■✔▣"
 
-
-def _value(field, value, text: DocText, start: int, end: int, extractor: str, doc: Document,
-           certainty: float = 1.0, note: str | None = None) -> ExtractedValue:
-    conf = text.confidence(start, end) * certainty
-    return ExtractedValue(field=field, value=value, evidence=text.evidence(start, end, extractor), extractor=extractor,
-                          document=doc.type, confidence=round(min(max(conf, 0.0), 1.0), 3), note=note)
 
 
 def _appraisal_year(text: DocText) -> tuple[int, int, int] | None:

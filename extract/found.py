@@ -144,12 +144,23 @@ def label_pattern(label: str) -> re.Pattern:
     return re.compile(rf"(?:^|(?<=[\s，,。；;：:、（(）)]))[（(]?{body}[）)]?[\s：:]*", re.M)
 
 
+@lru_cache(maxsize=1)
+def _known_labels() -> frozenset[str]:
+    known = {re.sub(r"[\s()（）]", "", w) for w in load_fields().all_labels()}
+    return frozenset(known | {w[:-1] for w in known if len(w) >= 5})  # wrapped in its cell (see label_pattern)
+
+
+@lru_cache(maxsize=1)
+def _known_names() -> frozenset[str]:
+    from extract.lexicon import load_lexicon
+
+    return frozenset(load_lexicon().all_specialties().values())
+
+
 def _only_labels(rest: str) -> bool:
     """Whether the text after a label holds nothing but other labels (a header row)."""
-    known = {re.sub(r"[\s()（）]", "", w) for w in load_fields().all_labels()}
-    known |= {w[:-1] for w in known if len(w) >= 5}  # wrapped in its cell (see label_pattern)
     cells = [re.sub(r"[()（）：:]", "", c) for c in rest.split()]
-    return bool(cells) and all(c in known for c in cells)
+    return bool(cells) and all(c in _known_labels() for c in cells)
 
 
 def _cell_below(text: DocText, line, m: re.Match) -> tuple[int, str] | None:
@@ -275,9 +286,7 @@ def apply_rule(text: DocText, rule: Rule) -> tuple[Hit, int] | None:
 def _complete_wrapped(text: DocText, hit: Hit, end: int) -> tuple[Hit, int]:
     """A name cut by a table cell's line wrap ("矿井通风与安全工" / "程") is completed with the start of
     the next line, but only where a known specialty/major name is thereby spelled out exactly."""
-    from extract.lexicon import load_lexicon
-
-    known = set(load_lexicon().all_specialties().values())
+    known = _known_names()
     line = text.line_at(max(end - 1, 0))
     if not isinstance(hit.value, str) or hit.value in known or line is None or end != line.end:
         return hit, end
@@ -290,6 +299,15 @@ def _complete_wrapped(text: DocText, hit: Hit, end: int) -> tuple[Hit, int]:
             extra = len(name) - len(hit.value)
             return Hit(name, hit.start, hit.end + extra, hit.certainty, hit.problem), nxt.start + extra
     return hit, end
+
+
+def value_at(field: str, value, text: DocText, start: int, end: int, extractor: str, doc: Document,
+             certainty: float = 1.0, note: str | None = None) -> ExtractedValue:
+    """A reading of `field` from text[start:end]: its evidence, and a confidence that is the OCR
+    confidence of those characters times `certainty` (how sure the reading's grammar is)."""
+    confidence = text.confidence(start, end) * certainty
+    return ExtractedValue(field=field, value=value, evidence=text.evidence(start, end, extractor), extractor=extractor,
+                          document=doc.type, confidence=round(min(max(confidence, 0.0), 1.0), 3), note=note)
 
 
 def read_fields(doc: Document, pages: list[PageText], extractor: str) -> list[ExtractedValue]:
@@ -313,14 +331,12 @@ def read_fields(doc: Document, pages: list[PageText], extractor: str) -> list[Ex
             start, end = base + hit.start, base + hit.end
             if rule.read in ("specialty", "text"):
                 hit, end = _complete_wrapped(text, hit, end)
-            confidence = text.confidence(start, end) * hit.certainty * rule.certainty
+            certainty = hit.certainty * rule.certainty
             note = "; ".join(n for n in (hit.problem, rule.note) if n) or None
             if rule.full_date and isinstance(hit.value, str) and len(hit.value) == 7:
-                confidence *= 0.5
+                certainty *= 0.5
                 note = "; ".join(n for n in (note, "only the month is legible; the day was lost") if n)
-            out.append(ExtractedValue(field=field, value=hit.value, evidence=text.evidence(start, end, extractor),
-                                      extractor=extractor, document=doc.type,
-                                      confidence=round(min(max(confidence, 0.0), 1.0), 3), note=note))
+            out.append(value_at(field, hit.value, text, start, end, extractor, doc, certainty, note))
             break
         else:
             unread = _unread_label(texts[False], rules, extractor, field, doc)
@@ -347,9 +363,8 @@ def _unread_label(text: DocText, rules: tuple[Rule, ...], extractor: str, field:
             if cell.strip() and len(cell.strip()) <= 12:  # a long text after a label is prose, not a value cell
                 start = base + len(cell) - len(cell.lstrip())
                 end = base + len(cell.rstrip())
-                return ExtractedValue(field=field, value=None, evidence=text.evidence(start, end, extractor),
-                                      extractor=extractor, document=doc.type, confidence=0.0,
-                                      note=f"after {label} stands {text.text[start:end]!r}, which is not a value")
+                return value_at(field, None, text, start, end, extractor, doc, 0.0,
+                                f"after {label} stands {text.text[start:end]!r}, which is not a value")
     return None
 
 

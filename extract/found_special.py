@@ -14,7 +14,7 @@ from core.records import Document, Evidence, ExtractedValue, PageText
 from extract import dates
 from extract.doctext import DocText
 from extract.extractors import ExtractContext
-from extract.found import label_pattern
+from extract.found import label_pattern, value_at as _value
 
 PUBLICITY_ITEMS = {"conditions": ("评审条件",), "application": ("个人申报条件", "申报条件", "个人申报"),
                    "opinion": ("单位鉴定意见", "鉴定意见", "单位意见")}
@@ -26,12 +26,6 @@ REPORT_SECTIONS = {
 }
 OPINION_CONDITIONS = ("品德", "学历", "资历", "业务能力", "考核", "继续教育")
 
-
-def _value(field, value, text: DocText, start: int, end: int, extractor: str, doc: Document,
-           certainty: float = 1.0, note: str | None = None) -> ExtractedValue:
-    conf = text.confidence(start, end) * certainty
-    return ExtractedValue(field=field, value=value, evidence=text.evidence(start, end, extractor), extractor=extractor,
-                          document=doc.type, confidence=round(min(max(conf, 0.0), 1.0), 3), note=note)
 
 
 # --- continuing education: {year: hours} ----------------------------------------------------------
@@ -48,9 +42,9 @@ def ce_hours(doc: Document, text: DocText, extractor: str) -> list[ExtractedValu
     ev: list[Evidence] = []
     confs: list[float] = []
 
-    def keep(year, ys, ye, m, base):
-        hs, he = base + m.start(1), base + m.end(1)
-        out[str(year)] = int(m.group(1))
+    def keep(year, ys, ye, hs, he):
+        """The year at text[ys:ye] has the hours at text[hs:he]."""
+        out[str(year)] = int(full[hs:he])
         ev.extend(text.evidence(ys, ye, extractor) + text.evidence(hs, he, extractor))
         confs.append(min(text.confidence(ys, ye), text.confidence(hs, he)))
 
@@ -58,18 +52,19 @@ def ce_hours(doc: Document, text: DocText, extractor: str) -> list[ExtractedValu
         y, s, e = years[0]
         m = re.search(r"(?:合[ \t]*计|总[ \t]*学[ \t]*时|共[ \t]*计)[ \t]*[：:]?[ \t]*(\d{1,3})", full)
         if m:
-            keep(y, s, e, m, 0)
+            keep(y, s, e, m.start(1), m.end(1))
         else:  # the largest count: a total is never below its parts, wherever OCR put the cells
             counts = list(re.finditer(r"(\d{1,3})\s*学\s*时", full))
             if counts:
-                keep(y, s, e, max(counts, key=lambda m: int(m.group(1))), 0)
+                most = max(counts, key=lambda m: int(m.group(1)))
+                keep(y, s, e, most.start(1), most.end(1))
     else:
         column = _total_column(text)
         totals = {}  # a 学时登记表 closes each year with "2023年度小计 90": that row is the year's total
         for m in re.finditer(r"((?:19|20)\d{2})\s*年?\s*度?\s*(?:小\s*计|合\s*计)[^\d\n]{0,3}(\d{1,3})", full):
             totals[m.group(1)] = m
         for y, m in totals.items():
-            keep(int(y), m.start(1), m.end(1), _Shifted(m, 2), 0)
+            keep(int(y), m.start(1), m.end(1), m.start(2), m.end(2))
         for i, (y, s, e) in enumerate(years):
             if str(y) in totals:
                 continue
@@ -83,7 +78,7 @@ def ce_hours(doc: Document, text: DocText, extractor: str) -> list[ExtractedValu
             m = (re.search(r"合\s*计\s*(\d{1,3})", segment) or _last(r"(\d{1,3})\s*学\s*时", segment)
                  or _last(r"(?:^|\s)(\d{1,3})(?=\s*$)", segment))
             if m:
-                keep(y, s, e, m, e)
+                keep(y, s, e, e + m.start(1), e + m.end(1))
     if not out:
         return []
     return [ExtractedValue(field="ce_hours", value=out, evidence=tuple(ev), extractor=extractor, document=doc.type,
@@ -103,9 +98,9 @@ def _total_column(text: DocText) -> tuple[int, int] | None:
     return None
 
 
-def _row_cell(text: DocText, year_start: int, index: int, width: int):
-    """(match of the hours in the total column, its base offset) on the row the year starts, if the
-    row has exactly the header's number of cells."""
+def _row_cell(text: DocText, year_start: int, index: int, width: int) -> tuple[int, int] | None:
+    """The span of the hours in the total column of the row the year starts, if the row has exactly
+    the header's number of cells."""
     line = text.line_at(year_start)
     if line is None or text.text[line.start:year_start].strip():  # the year must open its row
         return None
@@ -114,23 +109,7 @@ def _row_cell(text: DocText, year_start: int, index: int, width: int):
     if len(cells) != width:
         return None
     m = re.match(r"(\d{1,3})\s*(?:学\s*时)?$", cells[index].group())
-    return (m, line.start + cells[index].start()) if m else None
-
-
-class _Shifted:
-    """A match's group `g` presented as group 1 (what `keep` reads)."""
-
-    def __init__(self, m: re.Match, g: int):
-        self._m, self._g = m, g
-
-    def start(self, _=1):
-        return self._m.start(self._g)
-
-    def end(self, _=1):
-        return self._m.end(self._g)
-
-    def group(self, _=1):
-        return self._m.group(self._g)
+    return (line.start + cells[index].start() + m.start(1), line.start + cells[index].start() + m.end(1)) if m else None
 
 
 def _last(pattern: str, s: str):
