@@ -1,11 +1,17 @@
 """Verification: checks over a `Dossier` → findings → verdict."""
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from core.records import Dossier, Finding, Verdict
 from verify.catalogue import finding, load_catalogue
-from verify import checks_notice as _checks_notice  # noqa: F401  (registers the notice's checks)
 from verify.checks import checks, emitted_rules
 from verify.rules import NoticeRules, load_rules
+
+# every verify/checks_*.py module registers its checks on import
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("checks_")):
+    importlib.import_module(f"{__name__}.{_module}")
 
 # Rules that are about one applicant but decided over the whole batch (duplicates, plagiarism).
 BATCH_RULES = {"FRAUD.DUPLICATE_IMAGE", "FRAUD.PLAGIARISM"}

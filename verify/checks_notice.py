@@ -12,38 +12,8 @@ from extract.values import id_checksum_ok
 from verify.calendar import CalendarUnknown, working_days
 from verify.catalogue import finding
 from verify.checks import check
+from verify.facts import day as _day, value as _value, zh as _zh
 from verify.rules import NoticeRules
-
-
-def _value(field: FieldReport | None, rules: NoticeRules, prefer: str = "found"):
-    """The found value, else the declared one (or the other way round), with the evidence behind it.
-
-    A found value read below the rules' confidence threshold decides nothing: the condition waits for
-    the human that OCR.LOW_CONFIDENCE calls, and no other value stands in for it.
-    """
-    if field is None:
-        return None, ()
-    order = ("found", "declared") if prefer == "found" else ("declared", "found")
-    for side in order:
-        value = getattr(field, side)
-        if side == "found" and value is not None and (field.confidence or 0.0) < rules.ocr_low_confidence:
-            return None, ()
-        if value is not None:
-            return value, field.evidence
-    return None, ()
-
-
-def _day(value) -> dt.date | None:
-    if isinstance(value, str) and len(value) == 10:
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _zh(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 @check("notice.id_number", emits=("ID.INVALID",))

@@ -14,6 +14,33 @@ RULES_DIR = Path(__file__).with_name("rules")
 DEFAULT_RULES = RULES_DIR / "yangcheng-2024-coal-junior.yaml"
 EDUCATION_LEVELS = ("doctorate", "master", "second_bachelor", "bachelor", "junior_college", "secondary",
                     "below_secondary")
+EMPLOYER_TYPES = ("public_institution", "enterprise", "non_public", "flexible", "freelance", "civil_service")
+
+
+class Reform(BaseModel):
+    """The gradual increase of the retirement age (from 2025-01-01): months of delay =
+    0 if k < 0 else min(cap, k // step + 1), k = (birth_year − base)·12 + (birth_month − 1)."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    base: int
+    step: int
+    cap: int
+
+
+class Retirement(BaseModel):
+    """二(二)2: statutory retirement age on the reference date (the first day of intake).
+
+    `old_age` per category: 男, 女干部 (female cadres, the usual case for technicians), 女工人.
+    From `reform_start` the old age is increased per `reform` (same categories)."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    old_age: dict[str, int]
+    reform_start: dt.date
+    reform: dict[str, Reform]
+
+    @model_validator(mode="after")
+    def _categories(self) -> "Retirement":
+        if set(self.reform) - set(self.old_age):
+            raise ValueError(f"reform categories {sorted(set(self.reform) - set(self.old_age))} have no old_age")
+        return self
 
 
 class NoticeRules(BaseModel):
@@ -31,10 +58,28 @@ class NoticeRules(BaseModel):
     technician_cutoffs: dict[str, dt.date]
     appraisal_min_count: dict[str, int]
     appraisal_passing: tuple[str, ...]
+    # 三(五) "申报评审当年或上一年度": at least one of these years must be rated passing
+    appraisal_recent_years: tuple[int, ...]
+    # 三(五) last paragraph: these employer types need no appraisal materials
+    appraisal_exempt_employer_types: tuple[str, ...]
     publicity_min_working_days: int
     publicity_first_day_counts: bool = True
     ce_hours_per_year: int | None = None
-    retirement_age: dict[str, int]
+    ce_professional_share: float | None = None  # 专业科目 share of the yearly hours (where a certificate splits them)
+    ce_years: tuple[int, ...] = ()  # the years whose hours are checked (empty: every year shown)
+    retirement: Retirement
+    # 二(二)1 / 二(二)3
+    civil_service_employer_types: tuple[str, ...]
+    discipline_disqualifying: tuple[str, ...]  # sanctions that exclude a public-institution technician
+    discipline_employer_types: tuple[str, ...]
+    # 三(二) 本专业或相近专业(理学、工学): a major holding one of these words is related
+    related_major_words: tuple[str, ...]
+    # 三(四) the work report's required parts (extract/found_special.REPORT_SECTIONS keys)
+    report_sections: tuple[str, ...]
+    # 五(一) the three items of 三公示 (extract/found_special.PUBLICITY_ITEMS keys)
+    publicity_items: tuple[str, ...]
+    # DATE.IMPOSSIBLE: the youngest age at which a diploma of each level is plausible
+    min_graduation_age: int = 14
     ocr_low_confidence: float
     deciding_fields: tuple[str, ...]
 
@@ -45,9 +90,17 @@ class NoticeRules(BaseModel):
             raise ValueError(f"unknown education levels {sorted(unknown)}; known: {EDUCATION_LEVELS}")
         if self.submission_window[0] > self.submission_window[1]:
             raise ValueError("submission_window ends before it starts")
+        if self.intake_date != self.submission_window[0]:
+            raise ValueError("intake_date must be the submission window's first day (二(二)2)")
+        if set(self.appraisal_exempt_employer_types) - set(EMPLOYER_TYPES):
+            raise ValueError(f"unknown employer types; known: {EMPLOYER_TYPES}")
         if not 0.0 < self.ocr_low_confidence < 1.0:
             raise ValueError("ocr_low_confidence must lie between 0 and 1")
         return self
+
+    def education_rank(self, level: str) -> int:
+        """Higher is more education: below_secondary 0 … doctorate 6."""
+        return len(EDUCATION_LEVELS) - 1 - EDUCATION_LEVELS.index(level)
 
     @property
     def specialty_names(self) -> tuple[str, ...]:
