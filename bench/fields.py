@@ -22,6 +22,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -80,6 +81,48 @@ def batch_pages_of(batch: Path, options: Options) -> tuple[PageText, ...]:
     for path in find_batch_files(batch):
         pages.extend(read_member(path.name, path.read_bytes(), options)[1])
     return tuple(pages)
+
+
+@dataclass
+class Extracted:
+    keys: list[str]
+    extracted: list[tuple]  # (key, dossier with fields, seconds, error or None)
+    failures: list[tuple[str, str]]
+    extract_wall: float
+    reused: bool
+
+
+def extracted_dossiers(batch: Path, truth: dict, *, engine: str | None, workers: int, reread: bool) -> Extracted:
+    """Every applicant's dossier, extracted as the pipeline does, from the cached OCR output (bench/out)
+    unless `reread` or no cache exists (then the packages are read and the cache written)."""
+    refs = {ref.key: ref for ref in find_packages(batch)}
+    # the same cache as bench/pages.py: OCR is the expensive part and does not change here
+    cache = ROOT / "bench" / "out" / f"dossiers-{batch.name}-{engine or 'default'}.pickle"
+    reused = cache.exists() and not reread
+    if reused:
+        results, ocr_wall = pickle.loads(cache.read_bytes())
+        # the classifier may have changed since: group the cached pages again (cheap)
+        results = [(k, d.model_copy(update={"documents": tuple(group_documents(
+            list(d.pages), {f.path: f.sha256 for f in d.files}))}), s) for k, d, s in results]
+        print(f"OCR output reused from {cache.relative_to(ROOT)} (read in {ocr_wall:.0f} s; pages regrouped)")
+    else:
+        start = time.perf_counter()
+        with ProcessPoolExecutor(workers, initializer=worker_init) as pool:
+            results = list(pool.map(_read, refs.values(), [engine] * len(refs)))
+        ocr_wall = time.perf_counter() - start
+        cache.write_bytes(pickle.dumps((results, ocr_wall)))
+        print(f"read {len(refs)} packages in {ocr_wall:.0f} s; cached in {cache.relative_to(ROOT)}")
+
+    batch_pages = batch_pages_of(batch, Options(engine=engine))
+    start = time.perf_counter()
+    keys = [k for k, _, _ in results if k in truth["applicants"]]
+    dossiers = {k: d for k, d, _ in results}
+    with ProcessPoolExecutor(workers, initializer=worker_init) as pool:
+        extracted = list(pool.map(_extract, [refs[k] for k in keys], [dossiers[k] for k in keys],
+                                  [batch_pages] * len(keys)))
+    extract_wall = time.perf_counter() - start
+    failures = [(k, err) for k, _, _, err in extracted if err]
+    return Extracted(keys, extracted, failures, extract_wall, reused)
 
 
 # ---- comparing with the truth -------------------------------------------------------------------
@@ -246,34 +289,8 @@ def main() -> int:
 
     batch = Path(args.batch) if args.batch else ensure_batch(args.seed, args.n)
     truth = json.loads((batch / "truth.json").read_text(encoding="utf-8"))
-    refs = {ref.key: ref for ref in find_packages(batch)}
-    options = Options(engine=args.engine)
-    # the same cache as bench/pages.py: OCR is the expensive part and does not change here
-    cache = ROOT / "bench" / "out" / f"dossiers-{batch.name}-{args.engine or 'default'}.pickle"
-    reused = cache.exists() and not args.reread
-    if reused:
-        results, ocr_wall = pickle.loads(cache.read_bytes())
-        # the classifier may have changed since: group the cached pages again (cheap)
-        results = [(k, d.model_copy(update={"documents": tuple(group_documents(
-            list(d.pages), {f.path: f.sha256 for f in d.files}))}), s) for k, d, s in results]
-        print(f"OCR output reused from {cache.relative_to(ROOT)} (read in {ocr_wall:.0f} s; pages regrouped)")
-    else:
-        start = time.perf_counter()
-        with ProcessPoolExecutor(args.workers, initializer=worker_init) as pool:
-            results = list(pool.map(_read, refs.values(), [args.engine] * len(refs)))
-        ocr_wall = time.perf_counter() - start
-        cache.write_bytes(pickle.dumps((results, ocr_wall)))
-        print(f"read {len(refs)} packages in {ocr_wall:.0f} s; cached in {cache.relative_to(ROOT)}")
-
-    batch_pages = batch_pages_of(batch, options)
-    start = time.perf_counter()
-    keys = [k for k, _, _ in results if k in truth["applicants"]]
-    dossiers = {k: d for k, d, _ in results}
-    with ProcessPoolExecutor(args.workers, initializer=worker_init) as pool:
-        extracted = list(pool.map(_extract, [refs[k] for k in keys], [dossiers[k] for k in keys],
-                                  [batch_pages] * len(keys)))
-    extract_wall = time.perf_counter() - start
-    failures = [(k, err) for k, _, _, err in extracted if err]
+    got = extracted_dossiers(batch, truth, engine=args.engine, workers=args.workers, reread=args.reread)
+    keys, extracted, failures, extract_wall, reused = got.keys, got.extracted, got.failures, got.extract_wall, got.reused
 
     priority = yaml.safe_load((ROOT / "extract" / "fields.yaml").read_text(encoding="utf-8"))["priority"]
     found_items: list[dict] = []

@@ -50,3 +50,17 @@ def test_low_confidence_and_unreadable_deciding_fields_are_flagged_for_a_human()
     assert set(low) == {"technician_date", "appraisals"}
     assert low["technician_date"].evidence[0].bbox == (0, 0, 5, 5)
     assert "could not be read" in low["appraisals"].message
+
+
+def test_an_uncertain_reading_that_lands_on_the_declared_value_is_corroborated():
+    ev = (Evidence(file="d.jpg", page=1, bbox=(0, 0, 5, 5), text="二O一六年七月三十日", confidence=0.6),)
+    same = verify_dossier(_dossier(graduation_date=dict(found="2016-07-30", declared="2016-07-30", confidence=0.6,
+                                                        evidence=ev)))
+    other = verify_dossier(_dossier(graduation_date=dict(found="2016-07-30", declared="2016-07-01", confidence=0.6,
+                                                         evidence=ev)))
+    assert not [f for f in same if f.rule == "OCR.LOW_CONFIDENCE"]
+    assert [f.field for f in other if f.rule == "OCR.LOW_CONFIDENCE"] == ["graduation_date"]
+    # years: every year found must be declared alike
+    partly = verify_dossier(_dossier(appraisals=dict(found={"2022": "合格", "2023": "优秀"}, declared={"2022": "合格"},
+                                                     confidence=0.6, evidence=ev)))
+    assert [f.field for f in partly if f.rule == "OCR.LOW_CONFIDENCE"] == ["appraisals"]

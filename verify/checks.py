@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from core.records import Dossier, Evidence, Finding
 from core.registry import Registry
 from verify.catalogue import finding, load_catalogue
+from verify.facts import corroborated
 from verify.rules import NoticeRules
 
 Check = Callable[[Dossier, NoticeRules], Iterable[Finding]]
@@ -57,8 +58,8 @@ def low_confidence(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
         if field is None or field.confidence is None:
             continue
         unread = field.found is None or (isinstance(field.found, dict) and None in field.found.values())
-        if field.confidence >= rules.ocr_low_confidence and not unread:
-            continue
+        if not unread and (field.confidence >= rules.ocr_low_confidence or corroborated(field)):
+            continue  # confident, or uncertain but exactly what the applicant declared
         what = "could not be read" if unread else f"was read with confidence {field.confidence:.2f}"
         shown = "" if field.found is None else f" as {field.found!r}"
         note = f" ({field.note})" if field.note else ""

@@ -12,18 +12,40 @@ from core.records import Dossier, Evidence, ExtractedValue, FieldReport
 from verify.rules import NoticeRules
 
 
+def corroborated(field: FieldReport | None) -> bool:
+    """The found value is exactly what the applicant declared (a dict: in every year both show).
+
+    An uncertain reading that lands on the independently declared value is as good as confirmed: an OCR
+    slip does not produce the very value the form states. Agreement confirms; it never overrules."""
+    if field is None or field.found is None or field.declared is None:
+        return False
+    if isinstance(field.found, dict) and isinstance(field.declared, dict):
+        both = set(map(str, field.found)) & set(map(str, field.declared))
+        found = {str(k): v for k, v in field.found.items()}
+        declared = {str(k): v for k, v in field.declared.items()}
+        return bool(both) and set(found) <= set(declared) and all(found[y] == declared[y] for y in both)
+    return field.found == field.declared
+
+
+def trusted(field: FieldReport | None, rules: NoticeRules) -> bool:
+    """The found value may decide a condition: read at or above the threshold, or corroborated."""
+    return (field is not None and field.found is not None
+            and ((field.confidence or 0.0) >= rules.ocr_low_confidence or corroborated(field)))
+
+
 def value(field: FieldReport | None, rules: NoticeRules, prefer: str = "found"):
     """The found value, else the declared one (or the other way round), with the evidence behind it.
 
-    A found value read below the rules' confidence threshold decides nothing: the condition waits for
-    the human that OCR.LOW_CONFIDENCE calls, and no other value stands in for it.
+    A found value read below the rules' confidence threshold (and not corroborated by the declaration)
+    decides nothing: the condition waits for the human that OCR.LOW_CONFIDENCE calls, and no other value
+    stands in for it.
     """
     if field is None:
         return None, ()
     order = ("found", "declared") if prefer == "found" else ("declared", "found")
     for side in order:
         got = getattr(field, side)
-        if side == "found" and got is not None and (field.confidence or 0.0) < rules.ocr_low_confidence:
+        if side == "found" and got is not None and not trusted(field, rules):
             return None, ()
         if got is not None:
             return got, field.evidence
@@ -31,9 +53,9 @@ def value(field: FieldReport | None, rules: NoticeRules, prefer: str = "found"):
 
 
 def found(dossier: Dossier, name: str, rules: NoticeRules):
-    """The evidence's value of field `name` if read confidently, with its evidence; else (None, ())."""
+    """The evidence's value of field `name` if it may decide (see `trusted`), with its evidence; else (None, ())."""
     field = dossier.fields.get(name)
-    if field is None or field.found is None or (field.confidence or 0.0) < rules.ocr_low_confidence:
+    if not trusted(field, rules):
         return None, ()
     return field.found, field.evidence
 
