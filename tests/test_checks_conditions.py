@@ -25,8 +25,9 @@ def _declared(field, value, note=None, text=None):
                           document="review_form", note=note)
 
 
-def _ce(hours: dict, confidence=1.0):
-    return ExtractedValue(field="ce_hours", value={str(y): h for y, h in hours.items()}, evidence=EV,
+def _ce(hours: dict, confidence=1.0, page=1):
+    ev = (Evidence(file="s.pdf", page=page, bbox=(1, 2, 3, 4), text="x"),)
+    return ExtractedValue(field="ce_hours", value={str(y): h for y, h in hours.items()}, evidence=ev,
                           extractor="ce_certificate@1", document="ce_certificate", confidence=confidence)
 
 
@@ -257,6 +258,15 @@ def test_a_year_only_the_form_shows_is_undecided_not_blocked():
     assert "APPR.COUNT" not in got and "CHECK.UNDECIDED" in got and "2022" in got["CHECK.UNDECIDED"].message
 
 
+def test_when_evidence_and_form_disagree_on_the_appointment_the_earlier_year_counts():
+    apps = {2022: "合格", 2023: "合格"}
+    late = dict(found="2023-01-01", declared="2021-06-01", confidence=1.0)
+    got = fired(make("junior_college", appraisals=apps, technician_date=late))
+    assert "SEN.TECHNICIAN_DATE" in got and "APPR.COUNT" not in got
+    got = fired(make("junior_college", appraisals=apps, technician_date=dict(found="2023-01-01", confidence=1.0)))
+    assert "APPR.COUNT" in got
+
+
 def test_without_an_appointment_date_every_year_counts_and_the_message_says_so():
     got = fired(make("secondary", appraisals={2022: "合格", 2023: "合格"}, technician_date=dict(found=None)))
     assert "APPR.COUNT" in got and "任现职时间不明" in got["APPR.COUNT"].message
@@ -312,6 +322,15 @@ def test_ce_hours_per_required_year(hours, warn, named):
     assert ("CE.HOURS" in got) is warn
     if warn:
         assert named in got["CE.HOURS"].message and got["CE.HOURS"].severity == "warn"
+
+
+def test_certificates_of_one_year_add_up_but_one_page_read_twice_counts_once():
+    public, professional = _ce({2023: 30}, page=7), _ce({2023: 60}, page=8)
+    assert "CE.HOURS" not in fired(make(ce={2022: 90}, values=[public, professional]))
+    got = fired(make(ce={2022: 90}, values=[public, _ce({2023: 40}, page=8)]))
+    assert "CE.HOURS" in got and "70学时（2份证明合计）" in got["CE.HOURS"].message
+    got = fired(make(ce={2022: 90}, values=[_ce({2023: 60}, page=7), _ce({2023: 60}, page=7)]))
+    assert "CE.HOURS" in got and "60学时" in got["CE.HOURS"].message
 
 
 def test_ce_years_come_from_the_rules_empty_means_every_year_shown():

@@ -295,6 +295,11 @@ def _count(dossier: Dossier, rules: NoticeRules, years: dict[int, Year]) -> list
     need_high = max(rules.appraisal_min_count[e] for e in levels)
     tech, tech_ev = _value(dossier.fields.get("technician_date"), rules)
     since = _month(tech)[0] if _month(tech) else None
+    tech_f = dossier.fields.get("technician_date")
+    said = _month(tech_f.declared) if tech_f is not None else None
+    if since is not None and said is not None and said[0] < since:
+        # evidence and form disagree (DECL.MISMATCH): count from the earlier year, the applicant's benefit
+        tech, tech_ev, since = tech_f.declared, tech_f.evidence[-1:], said[0]
     counted = [y for y in sorted(years.values(), key=lambda y: y.year) if since is None or y.year >= since]
     qualifying = [y for y in counted if y.qualifies(rules)]
     maybe = [y for y in counted if y.could_qualify(rules)]
@@ -338,13 +343,22 @@ def _recent(rules: NoticeRules, years: dict[int, Year]) -> list[Finding]:
 
 # --- 三(六) continuing education --------------------------------------------------------------------------
 
-def _ce_years(dossier: Dossier, rules: NoticeRules) -> tuple[dict[int, tuple[float, ExtractedValue]],
+def _source(v: ExtractedValue) -> tuple:
+    """The page a reading comes from: readings of one page are one certificate."""
+    e = v.evidence[0] if v.evidence else None
+    return (e.file, e.page) if e else (id(v),)
+
+
+def _ce_years(dossier: Dossier, rules: NoticeRules) -> tuple[dict[int, tuple[float, list[ExtractedValue]]],
                                                                dict[int, list[ExtractedValue]]]:
-    """(year → (hours, reading) read confidently — or weakly but equal to the hours the form declares —,
-    the lowest when such readings differ; year → the weak readings of the other years)."""
+    """(year → (hours, readings) settled, year → the weak readings of the other years).
+
+    A reading is settled when read confidently, or weakly but equal to the hours the form declares for the
+    year. Several certificates of one year (公需科目 and 专业科目 apart) add up; two readings of one
+    page count once, the lower."""
     field = dossier.fields.get("ce_hours")
-    declared = {str(k): h for k, h in (field.declared or {}).items()} if field and isinstance(field.declared, dict) else {}
-    sure: dict[int, tuple[float, ExtractedValue]] = {}
+    declared = {str(k): h for k, h in field.declared.items()} if field and isinstance(field.declared, dict) else {}
+    per_source: dict[int, dict[tuple, tuple[float, ExtractedValue]]] = {}
     weak: dict[int, list[ExtractedValue]] = {}
     for v in _readings(dossier, "ce_hours"):
         for year, hours in _by_year(v):
@@ -355,10 +369,12 @@ def _ce_years(dossier: Dossier, rules: NoticeRules) -> tuple[dict[int, tuple[flo
                 continue
             said = declared.get(str(year))
             if v.confidence >= rules.ocr_low_confidence or (said is not None and float(said) == hours):
-                if year not in sure or hours < sure[year][0]:
-                    sure[year] = (hours, v)
+                got = per_source.setdefault(year, {})
+                if _source(v) not in got or hours < got[_source(v)][0]:
+                    got[_source(v)] = (hours, v)
             else:
                 weak.setdefault(year, []).append(v)
+    sure = {y: (sum(h for h, _ in got.values()), [v for _, v in got.values()]) for y, got in per_source.items()}
     return sure, {y: vs for y, vs in weak.items() if y not in sure}
 
 
@@ -386,9 +402,11 @@ def continuing_education(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
     wanted = list(rules.ce_years) or sorted(set(sure) | set(weak))
     out: list[Finding] = []
     short = [(y, *sure[y]) for y in wanted if y in sure and sure[y][0] < per_year]
-    for year, hours, v in short:
-        out.append(finding("CE.HOURS", f"{year}年度继续教育{_hours(hours)}学时，不足每年{per_year}学时"
-                           f"（三(六)，《专业技术人员继续教育规定》）", field="ce_hours", evidence=v.evidence[:2]))
+    for year, hours, vs in short:
+        parts = f"（{len(vs)}份证明合计）" if len(vs) > 1 else ""
+        out.append(finding("CE.HOURS", f"{year}年度继续教育{_hours(hours)}学时{parts}，不足每年{per_year}学时"
+                           f"（三(六)，《专业技术人员继续教育规定》）", field="ce_hours",
+                           evidence=tuple(e for v in vs for e in v.evidence[:2])[:4]))
     missing = [y for y in wanted if y not in sure and y not in weak]
     if missing:
         shown = "、".join(f"{y}年度" for y in sorted(sure))
