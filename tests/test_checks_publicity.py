@@ -1,7 +1,7 @@
 """The 三公示 checks of 五(一) and PUB.ORDER: one case that fires and a near miss per rule."""
 import pytest
 
-from core.records import Document, Dossier, Evidence, ExtractedValue, Line, PageText
+from core.records import Document, Dossier, Evidence, ExtractedValue, IngestIssue, Line, PageText, SourceFile
 from extract.merge import merge_fields
 from verify import verify_dossier
 from verify.checks_publicity import (publicity_content, publicity_documents, publicity_order,
@@ -59,8 +59,21 @@ def test_an_unrecognised_page_that_speaks_of_publicity_blocks_no_one():
     page = PageText(file="scan9.pdf", page=2, width=100, height=100, source="ocr:x",
                     lines=(Line(text="任职资格评审推荐过程三公示纪实表"),))
     got = publicity_documents(dossier(docs=(), pages=[page], extra_docs=[doc("other", "scan9.pdf")]), RULES)
-    assert rules_of(got) == ["CHECK.UNDECIDED"] and "scan9.pdf第1页" not in got[0].message
-    assert "scan9.pdf第2页" in got[0].message
+    assert rules_of(got) == ["CHECK.UNDECIDED", "PUB.PHOTO_MISSING"]
+    assert "scan9.pdf第2页" in got[0].message and got[0].evidence[0].page == 2
+    # a page of a recognised document does not count
+    claimed = Document(type="unit_opinion", file="scan9.pdf", pages=(2,), sha256="0")
+    got = publicity_documents(dossier(docs=(), pages=[page], extra_docs=[claimed]), RULES)
+    assert rules_of(got) == ["PUB.MISSING", "PUB.PHOTO_MISSING"]
+
+
+def test_a_file_that_could_not_be_read_may_hold_the_record():
+    bad = SourceFile(path="scan0050.pdf", sha256="0", size=10, format="pdf", status="failed",
+                     issues=(IngestIssue(stage="ingest", category="corrupt", message="broken xref"),))
+    d = dossier(docs=()).model_copy(update={"files": (bad,)})
+    got = publicity_documents(d, RULES)
+    assert rules_of(got) == ["CHECK.UNDECIDED", "PUB.PHOTO_MISSING"]
+    assert "scan0050.pdf" in got[0].message and got[0].evidence[0].file == "scan0050.pdf"
 
 
 # --- PUB.CONTENT ---
@@ -84,6 +97,15 @@ def test_a_weakly_read_record_falls_back_on_the_photo_else_a_human_decides():
     assert rules_of(got) == ["CHECK.UNDECIDED"] and "单位鉴定意见" in got[0].message
     # a record whose contents were not read at all is not proof of absence either
     assert rules_of(publicity_content(dossier(), RULES)) == ["CHECK.UNDECIDED"]
+
+
+@pytest.mark.parametrize("text, fires", [("评审条件、个人申报条件", True), ("评审条件、个人申报条件、", False),
+                                         ("1.评审条件；2.个人申报条件；3.", False)])
+def test_a_list_cut_at_the_line_end_is_not_proof_of_absence(text, fires):
+    reading = ExtractedValue(field="publicity_items", value=["conditions", "application"], extractor="r@1",
+                             document="publicity_record", confidence=0.99, evidence=(Evidence(file="r.pdf", text=text),))
+    got = rules_of(publicity_content(dossier(reading), RULES))
+    assert got == (["PUB.CONTENT"] if fires else ["CHECK.UNDECIDED"])
 
 
 def test_content_without_a_record_is_read_from_the_photo():

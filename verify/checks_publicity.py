@@ -9,12 +9,13 @@ Decisions, for the reviewer and the next engineer:
 - PUB.MISSING (block) only when the dossier holds neither the 三公示纪实表 nor a photo or screenshot of
   the posting: then nothing shows that the publicity took place. A photo alone shows that it did (and
   often its period): the missing original is missing evidence, EVID.MISSING (error) on
-  `publicity_record`, not ineligibility. A page no document type claimed that speaks of a 公示 turns
-  both PUB.MISSING and PUB.PHOTO_MISSING into CHECK.UNDECIDED: the record may be there, unrecognised,
-  and a block is never fired on a guess.
+  `publicity_record`, not ineligibility. When a page no document type claimed speaks of a 公示, or a
+  file could not be read, the record may be there after all: PUB.MISSING becomes CHECK.UNDECIDED (a
+  block is never fired on a guess); the errors stay, saying where the document may be.
 - PUB.CONTENT: the 纪实表 is the unit's signed account of what was publicised (公示内容), so it decides;
   an item it lacks is an error even if the photographed notice names it (the message says so). Only an
-  item that a reading at or above the confidence threshold lacks is reported missing; a record whose
+  item that a reading at or above the confidence threshold lacks is reported missing, and not when the
+  list read ends on a separator (a wrapped cell: the rest stands on the next line); a record whose
   contents were not read, or read weakly, falls back on the posting's photo, else CHECK.UNDECIDED.
 - PUB.PHOTO_DATE (warn): fires when no photo of the posting with a capture time (EXIF) was taken
   within the publicity period, by day, both ends included. A photo within it shows the posting up
@@ -28,6 +29,8 @@ Every comparison uses every confident reading (verify.timeline.dates_of) and fir
 them agree that the order is wrong: a misread date does not accuse anyone.
 """
 from __future__ import annotations
+
+import re
 
 from core.records import Dossier, Evidence, Finding, PageText
 from extract.found_special import PUBLICITY_ITEMS
@@ -56,22 +59,27 @@ def publicity_documents(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
     if record and photo:
         return []
     unclaimed = _unclaimed_publicity_pages(dossier)
+    unreadable = [f.path for f in dossier.files if f.status != "ok" or f.issues]
+    maybe = ""  # where a missing document may be after all
     if unclaimed:
-        where = "、".join(f"{p.file}第{p.page}页" for p in unclaimed[:3])
-        lacking = "三公示纪实表及公示现场照片" if not (record or photo) else "公示现场照片" if record else "三公示纪实表"
-        return [finding("CHECK.UNDECIDED", f"未识别出{lacking}，但{where}提及公示，请人工核对是否即为所缺材料（五(一)）",
-                        field="publicity_photo" if record else "publicity_record",
-                        evidence=[Evidence(file=p.file, page=p.page) for p in unclaimed[:3]])]
+        maybe = f"（{'、'.join(f'{p.file}第{p.page}页' for p in unclaimed[:3])}提及公示，未被识别为公示材料，请人工核对）"
+    elif unreadable:
+        maybe = f"（另有文件无法读取：{'、'.join(unreadable[:3])}，所缺材料可能在其中，请人工核对）"
+    where = [Evidence(file=p.file, page=p.page) for p in unclaimed[:3]] or [Evidence(file=f) for f in unreadable[:3]]
     out = []
     if not record and not photo:
-        out.append(finding("PUB.MISSING", "申报材料中既无三公示纪实表，也无公示现场照片或网页截图，无法证明已执行“三公示”制度"
-                                          "（五(一)）", field="publicity_record"))
+        if maybe:  # never a block on a guess: the record may be in an unrecognised page or an unreadable file
+            out.append(finding("CHECK.UNDECIDED", f"未见三公示纪实表及公示现场照片{maybe}，是否执行“三公示”制度无法判断（五(一)）",
+                               field="publicity_record", evidence=where))
+        else:
+            out.append(finding("PUB.MISSING", "申报材料中既无三公示纪实表，也无公示现场照片或网页截图，无法证明已执行“三公示”制度"
+                                              "（五(一)）", field="publicity_record"))
     elif not record:
-        out.append(finding("EVID.MISSING", "有公示现场照片，但缺少三公示纪实表（公示原件），提交申报材料时须一并提交（五(一)）",
-                           field="publicity_record"))
+        out.append(finding("EVID.MISSING", f"有公示现场照片，但缺少三公示纪实表（公示原件），提交申报材料时须一并提交{maybe}"
+                                           f"（五(一)）", field="publicity_record", evidence=where))
     if not photo:
-        out.append(finding("PUB.PHOTO_MISSING", "缺少公示现场照片或公示网页截图，提交申报材料时须一并提交（五(一)）",
-                           field="publicity_photo"))
+        out.append(finding("PUB.PHOTO_MISSING", f"缺少公示现场照片或公示网页截图，提交申报材料时须一并提交{maybe}（五(一)）",
+                           field="publicity_photo", evidence=where))
     return out
 
 
@@ -89,7 +97,7 @@ def publicity_content(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
         missing = [k for k in required if k not in on_record]
         if not missing:
             return []
-        confident = [v for v in record if v.confidence >= threshold]
+        confident = [v for v in record if v.confidence >= threshold and not _cut_short(v)]
         if confident:
             also = [k for k in missing if k in on_photo]
             note = f"（公示现场照片中提及{names(also)}，但纪实表未载明）" if also else ""
@@ -113,6 +121,12 @@ def publicity_content(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
                         evidence=[e for v in photo for e in v.evidence[:1]][:2])]
     return [finding("CHECK.UNDECIDED", f"公示现场照片上未能确认公示内容包含{names(missing)}，且无三公示纪实表，请人工核对（五(一)）",
                     field="publicity_photo", evidence=[e for v in photo for e in v.evidence[:1]][:2])]
+
+
+def _cut_short(reading) -> bool:
+    """The list of items read ends on a separator (评审条件、个人申报条件、): it goes on past the line the
+    reader stopped at (a narrow cell wraps), so what it lacks is not shown to be absent."""
+    return any(re.search(r"[、，,；;及和与]\s*$|(?:^|[、，,；;\s])\d[.．、]?\s*$", e.text or "") for e in reading.evidence[:1])
 
 
 @check("publicity.photo_date", emits=("PUB.PHOTO_DATE",))
