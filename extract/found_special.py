@@ -247,6 +247,109 @@ def photo_time(doc: Document, pages: list[PageText], extractor: str) -> list[Ext
     return out
 
 
+# --- discipline: a sanction (处分) and its period ----------------------------------------------------
+
+# The sanctions as printed, heaviest wording first where one holds another (严重警告 holds 警告, 开除党籍
+# holds 开除). Party sanctions are read as printed; the verifier decides what each one means.
+SANCTION_WORDS = ("开除党籍", "留党察看", "撤销党内职务", "严重警告", "党内警告", "开除", "撤职", "降低岗位等级", "降级",
+                  "记大过", "记过", "警告")
+_SANCTION = "|".join(SANCTION_WORDS)
+# "记过处分", "警告及以上处分", "记过一次处分"; or "给予/受到 … 记过" closing its clause
+_SANCTION_RE = re.compile(
+    rf"(?P<s>{_SANCTION})(?:[^，,。；;：:\n]{{0,6}}?处[ \t]*分)"
+    rf"|(?:给予|受到|受)[^，,。；;：:\n]{{0,10}}?(?P<s2>{_SANCTION})(?=[ \t]*(?:[，,。；;\n]|$))")
+# in the mention's own clause: not sanctioned, exempted, or the sanction lifted
+_NOT_SANCTIONED = re.compile(r"未|没有|没受|从不|不曾|无任何|免予|免于|解除|撤销(?!党内职务)")
+_CLAUSE_END = "，,。；;：:！!？?\n"
+_SENTENCE_END = "。；;！!？?"
+_PERIOD_MONTHS = re.compile(r"处[ \t]*分[ \t]*(?:期间|期限|期)[ \t]*(?:为|是)?[ \t]*(?P<n>[0-9]{1,2}|[一二两三四五六七八九十]{1,3})"
+                            r"[ \t]*个?[ \t]*月")
+_CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
+
+
+def _count(s: str) -> int | None:
+    """12, 十二, 二十四, 六, 两 → the number (1..99)."""
+    if s.isdigit():
+        return int(s)
+    if "十" not in s:
+        return _CN_DIGIT.get(s) if len(s) == 1 else None
+    tens, _, ones = s.partition("十")
+    t = _CN_DIGIT.get(tens, 0) if tens else 1
+    o = _CN_DIGIT.get(ones, 0) if ones else 0
+    return t * 10 + o if (not tens or tens in _CN_DIGIT) and (not ones or ones in _CN_DIGIT) else None
+
+
+def discipline(doc: Document, text: DocText, extractor: str) -> list[ExtractedValue]:
+    """Sanctions the document says the applicant is under: {"sanction": 记过, "start": ISO day or month or
+    None, "end": … or None, "months": the period in months if printed, else None}.
+
+    A mention in a clause that denies it (未受过任何处分, 免予处分, 解除处分) is no sanction. The period is
+    read from the mention's sentence: a period (自2024年6月1日起至2025年5月31日止), else a date marked
+    as its start (于2024年6月受到…, …起) or its end (处分期至…, …止), and a length (处分期间为十二个月).
+    A 处分决定 that prints no start takes effect on the day it is dated (its last full date)."""
+    full = text.text
+    out: dict[str, tuple[dict, list[tuple[int, int]], float, str | None]] = {}
+    for m in _SANCTION_RE.finditer(full):
+        key = "s" if m.group("s") else "s2"
+        s_start, s_end, sanction = m.start(key), m.end(key), m.group(key)
+        clause_start = max(full.rfind(c, 0, s_start) for c in _CLAUSE_END) + 1
+        clause_end = min([i for c in _CLAUSE_END if (i := full.find(c, m.end())) >= 0] or [len(full)])
+        if _NOT_SANCTIONED.search(full[clause_start:clause_end]):
+            continue
+        sent_start = max(full.rfind(c, 0, s_start) for c in _SENTENCE_END) + 1
+        sent_end = min([i for c in _SENTENCE_END if (i := full.find(c, m.end())) >= 0] or [len(full)])
+        sentence = full[sent_start:sent_end]
+        value: dict = {"sanction": sanction, "start": None, "end": None, "months": None}
+        spans = [(s_start, s_end)]
+        certainty, note = 1.0, None
+        ranges = dates.find_ranges(sentence)
+        if ranges:
+            r = ranges[0]
+            value["start"], value["end"] = r.start.value, r.end.value
+            spans += [(sent_start + r.start.start, sent_start + r.start.end), (sent_start + r.end.start, sent_start + r.end.end)]
+            certainty = min(r.start.certainty, r.end.certainty)
+        else:
+            for d in dates.find_dates(sentence):
+                if d.value is None:
+                    continue
+                before = sentence[max(0, d.start - 4):d.start].rstrip(" \t")
+                after = sentence[d.end:d.end + 3].lstrip(" \t")
+                if value["end"] is None and (before.endswith(("至", "到", "止于", "截至", "截止")) or after.startswith("止")):
+                    value["end"] = d.value
+                elif value["start"] is None and (before.endswith(("于", "自", "从")) or after.startswith(("起", "受"))):
+                    value["start"] = d.value
+                else:
+                    continue
+                spans.append((sent_start + d.start, sent_start + d.end))
+                certainty = min(certainty, d.certainty)
+        if (n := _PERIOD_MONTHS.search(sentence)) and (months := _count(n.group("n"))):
+            value["months"] = months
+            spans.append((sent_start + n.start(), sent_start + n.end()))
+        if value["start"] is None and re.search(r"处[ \t]*分[ \t]*的?[ \t]*决[ \t]*定", full):
+            issued = [d for d in dates.find_dates(full[sent_end:]) if d.value and d.day is not None]
+            if issued:
+                d = issued[-1]
+                value["start"] = d.value
+                spans.append((sent_end + d.start, sent_end + d.end))
+                certainty = min(certainty, 0.9 * d.certainty)
+                note = "the start is the day the 处分决定 is dated (it takes effect when made)"
+        confidence = min(text.confidence(a, b) for a, b in spans) * certainty
+        known = sum(value[k] is not None for k in ("start", "end", "months"))
+        kept = out.get(sanction)
+        if kept is None or known > sum(kept[0][k] is not None for k in ("start", "end", "months")):
+            out[sanction] = (value, spans, confidence, note)
+    return [ExtractedValue(field="discipline", value=value, extractor=extractor, document=doc.type, note=note,
+                           evidence=tuple(e for a, b in spans for e in text.evidence(a, b, extractor)),
+                           confidence=round(min(max(confidence, 0.0), 1.0), 3))
+            for value, spans, confidence, note in out.values()]
+
+
+def _decision_pages(pages: list[PageText]) -> list[PageText]:
+    """Pages of a 处分决定 that the classifier joined to the document before them (a work report takes
+    in unrecognised pages that follow it)."""
+    return [p for p in pages if re.search(r"处[ \t]*分[ \t]*的?[ \t]*决[ \t]*定", p.text)]
+
+
 RESULT_LABELS = ("考核结果", "考核意见", "考核等次", "单位考核意见", "鉴定结果")
 
 
@@ -293,7 +396,7 @@ def extra_readings(doc: Document, pages: list[PageText], ctx: ExtractContext, ex
     if doc.type == "appraisal":
         from extract.appraisal import appraisal
 
-        return appraisal(doc, text, ctx, extractor)
+        return appraisal(doc, text, ctx, extractor) + discipline(doc, DocText(pages, joiner=""), extractor)
     if doc.type == "ce_certificate":
         return ce_hours(doc, text, extractor)
     if doc.type == "probation":
@@ -305,9 +408,14 @@ def extra_readings(doc: Document, pages: list[PageText], ctx: ExtractContext, ex
     if doc.type == "publicity_photo":
         return publicity_items(doc, DocText(pages, joiner=""), extractor) + photo_time(doc, pages, extractor)
     if doc.type == "work_report":
-        return report_sections(doc, text, extractor) + work_specialties(doc, DocText(pages, joiner=""), extractor)
+        decisions = _decision_pages(pages)  # a report speaks of others' sanctions; a 处分决定 page it took in does not
+        return (report_sections(doc, text, extractor) + work_specialties(doc, DocText(pages, joiner=""), extractor)
+                + (discipline(doc, DocText(decisions, joiner=""), extractor) if decisions else []))
     if doc.type == "unit_opinion":
-        return opinion_items(doc, text, extractor) + work_specialties(doc, DocText(pages, joiner=""), extractor)
+        return (opinion_items(doc, text, extractor) + work_specialties(doc, DocText(pages, joiner=""), extractor)
+                + discipline(doc, DocText(pages, joiner=""), extractor))
     if doc.type == "commitment":
         return signatures(doc, text, extractor)
+    if doc.type == "other":
+        return discipline(doc, DocText(pages, joiner=""), extractor)
     return []
