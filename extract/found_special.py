@@ -254,10 +254,10 @@ def photo_time(doc: Document, pages: list[PageText], extractor: str) -> list[Ext
 SANCTION_WORDS = ("开除党籍", "留党察看", "撤销党内职务", "严重警告", "党内警告", "开除", "撤职", "降低岗位等级", "降级",
                   "记大过", "记过", "警告")
 _SANCTION = "|".join(SANCTION_WORDS)
-# "记过处分", "警告及以上处分", "记过一次处分"; or "给予/受到 … 记过" closing its clause
+# "记过处分", "警告及以上处分", "记过一次处分"; or "给予/受到 … 记过(一次)" closing its clause
 _SANCTION_RE = re.compile(
     rf"(?P<s>{_SANCTION})(?:[^，,。；;：:\n]{{0,6}}?处[ \t]*分)"
-    rf"|(?:给予|受到|受)[^，,。；;：:\n]{{0,10}}?(?P<s2>{_SANCTION})(?=[ \t]*(?:[，,。；;\n]|$))")
+    rf"|(?:给予|受到|受)[^，,。；;：:\n]{{0,10}}?(?P<s2>{_SANCTION})(?=[ \t]*(?:一次)?[ \t]*(?:[，,。；;\n]|$))")
 # in the mention's own clause: not sanctioned, exempted, or the sanction lifted
 _NOT_SANCTIONED = re.compile(r"未|没有|没受|从不|不曾|无任何|免予|免于|解除|撤销(?!党内职务)")
 _CLAUSE_END = "，,。；;：:！!？?\n"

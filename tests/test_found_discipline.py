@@ -78,3 +78,8 @@ def test_a_work_report_speaks_of_others_sanctions_but_a_decision_page_it_took_in
 
 def test_safety_warnings_are_not_sanctions():
     assert not _readings("other", "在巷道入口设置警告标识，对违章行为进行警告教育。")
+
+
+def test_a_sanction_named_without_the_word_处分():
+    got = _readings("unit_opinion", "该同志于2024年3月1日受到记过一次，期限至2025年2月28日。")
+    assert [v.value for v in got] == [{"sanction": "记过", "start": "2024-03-01", "end": "2025-02-28", "months": None}]
