@@ -92,7 +92,6 @@ def publicity_content(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
     photo = readings(dossier, "publicity_items", document="publicity_photo")
     on_record = {k for v in record for k in v.value}
     on_photo = {k for v in photo for k in v.value}
-    names = lambda keys: "、".join(ITEM_ZH.get(k, k) for k in keys)  # noqa: E731
     if has_document(dossier, "publicity_record"):
         missing = [k for k in required if k not in on_record]
         if not missing:
@@ -100,14 +99,14 @@ def publicity_content(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
         confident = [v for v in record if v.confidence >= threshold and not _cut_short(v)]
         if confident:
             also = [k for k in missing if k in on_photo]
-            note = f"（公示现场照片中提及{names(also)}，但纪实表未载明）" if also else ""
-            return [finding("PUB.CONTENT", f"三公示纪实表所列公示内容为{names([k for k in required if k in on_record])}，"
-                                           f"缺少{names(missing)}{note}；须对评审条件、个人申报条件、单位鉴定意见进行公示（五(一)）",
+            note = f"（公示现场照片中提及{_names(also)}，但纪实表未载明）" if also else ""
+            return [finding("PUB.CONTENT", f"三公示纪实表所列公示内容为{_names([k for k in required if k in on_record])}，"
+                                           f"缺少{_names(missing)}{note}；须对{_names(required)}进行公示（五(一)）",
                             field="publicity_record", evidence=[e for v in confident for e in v.evidence[:1]][:2])]
         if not [k for k in missing if k not in on_photo]:
             return []  # the record is illegible there; the photographed notice names every item
-        shown = f"仅读出{names([k for k in required if k in on_record | on_photo])}" if on_record | on_photo else "未能读出"
-        return [finding("CHECK.UNDECIDED", f"三公示纪实表的公示内容{shown}，无法确认是否包含{names(missing)}，请人工核对"
+        shown = f"仅读出{_names([k for k in required if k in on_record | on_photo])}" if on_record | on_photo else "未能读出"
+        return [finding("CHECK.UNDECIDED", f"三公示纪实表的公示内容{shown}，无法确认是否包含{_names(missing)}，请人工核对"
                                            f"（五(一)）", field="publicity_record",
                         evidence=[e for v in record + photo for e in v.evidence[:1]][:2])]
     if not has_document(dossier, "publicity_photo"):
@@ -115,12 +114,17 @@ def publicity_content(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
     missing = [k for k in required if k not in on_photo]
     if not missing:
         return []
-    if any(v.confidence >= threshold for v in photo):
-        return [finding("PUB.CONTENT", f"公示现场照片所示公示内容缺少{names(missing)}；须对评审条件、个人申报条件、"
-                                       f"单位鉴定意见进行公示（五(一)）", field="publicity_photo",
+    if any(v.confidence >= threshold and not _cut_short(v) for v in photo):
+        return [finding("PUB.CONTENT", f"公示现场照片所示公示内容缺少{_names(missing)}；须对{_names(required)}"
+                                       f"进行公示（五(一)）", field="publicity_photo",
                         evidence=[e for v in photo for e in v.evidence[:1]][:2])]
-    return [finding("CHECK.UNDECIDED", f"公示现场照片上未能确认公示内容包含{names(missing)}，且无三公示纪实表，请人工核对（五(一)）",
+    return [finding("CHECK.UNDECIDED", f"公示现场照片上未能确认公示内容包含{_names(missing)}，且无三公示纪实表，请人工核对（五(一)）",
                     field="publicity_photo", evidence=[e for v in photo for e in v.evidence[:1]][:2])]
+
+
+def _names(keys) -> str:
+    """评审条件、个人申报条件 for [conditions, application]."""
+    return "、".join(ITEM_ZH.get(k, k) for k in keys)
 
 
 def _cut_short(reading) -> bool:
