@@ -190,6 +190,10 @@ def test_declared_employer_against_the_publicity_record(printed, fires):
     assert ("employer" in decl(values)) is fires
 
 
+def test_an_ocr_slip_in_the_employers_name_is_no_other_employer():
+    assert "employer" not in decl(replace(clean_values(), "employer", "publicity_record", "阳城县润丰土业有限公司"))
+
+
 def test_a_previous_employer_on_an_appraisal_is_not_compared():
     values = clean_values() + [v("employer", "山西阳城华晟燃气输配有限公司", "appraisal")]
     assert "employer" not in decl(values)
@@ -222,6 +226,11 @@ def test_a_diploma_of_someone_else():
 def test_names_across_documents(name, conf, fires):
     values = replace(clean_values(), "name", "appointment", name, conf=conf)
     assert ("name" in docs(values)) is fires
+
+
+def test_one_character_of_a_school_apart_is_a_slip_even_when_read_confidently():
+    assert "school" not in docs(replace(clean_values(), "school", "chsi_report", "山西大同大字", conf=0.99))
+    assert "school" in docs(replace(clean_values(), "school", "chsi_report", "太原理工大学", conf=0.99))
 
 
 def test_majors_across_documents():
@@ -273,6 +282,9 @@ def test_a_weakly_read_bracket_does_not_make_the_major_uncertain():
     weak = base + [v("major", "城市地下空间工程(煤矿方向)", "chsi_report", conf=0.54, bbox=(100, 10, 380, 40))]
     assert "major" not in docs(weak)  # no page to look at: 0.54 decides nothing
     assert "major" in docs(weak, pages=(_chsi_page(0.54),))  # every character but the brackets is certain
+    # words that do not spell the reading (a second look read something else) say nothing about it
+    other = base + [v("major", "城市地下空间工程(煤田方向)", "chsi_report", conf=0.54, bbox=(100, 10, 380, 40))]
+    assert "major" not in docs(other, pages=(_chsi_page(0.54),))
     # a reading whose pattern was uncertain keeps its confidence
     noted = base + [v("major", "城市地下空间工程(煤矿方向)", "chsi_report", conf=0.54, bbox=(100, 10, 380, 40),
                       note="read twice")]

@@ -92,10 +92,6 @@ DOC_SOURCES: dict[str, tuple[str, ...]] = {
 ORDER: dict[str, tuple[str, ...]] = {**DOC_SOURCES, "employer": ("publicity_record",),
                                      "specialty": ("publicity_record", "unit_opinion", "publicity_photo")}
 LEVEL_FIELDS = ("school", "major", "graduation_date")  # belong to one course of study: compare within a level
-# Where a value stands printed on one line, so that a shorter reading is not a truncated cell.
-AUTHORITATIVE = {"school": ("diploma", "degree_certificate", "chsi_report"),
-                 "major": ("diploma", "degree_certificate", "chsi_report"),
-                 "name": ("id_card",), "specialty": ("publicity_record",)}
 GRADE_TIER = {"优秀": "优秀", "合格": "合格", "称职": "合格", "基本合格": "基本合格", "基本称职": "基本合格",
               "不合格": "不合格", "不称职": "不合格", "不确定": "不确定"}
 PUNCT = set("·•・.。,，、:：;；'\"“”‘’-—_/\\|*#")
@@ -179,9 +175,9 @@ class _Pages:
         """The reading's confidence with punctuation glyphs left out: a weakly read bracket or dot does
         not make the characters of a school or a major uncertain. Only where the pattern was certain (no
         note) and the words behind the reading's boxes can be found; else the reading's confidence."""
-        if v.note or not v.evidence:
+        if v.note or not v.evidence or not isinstance(v.value, str):
             return v.confidence
-        confs = []
+        confs, spelled = [], ""
         for e in v.evidence:
             page = self.pages.get((e.file, e.page))
             if page is None or e.bbox is None:
@@ -189,11 +185,19 @@ class _Pages:
             x0, y0, x1, y1 = e.bbox
             inside = [w for line in page.lines for w in line.words
                       if x0 - 2 <= (w.bbox[0] + w.bbox[2]) / 2 <= x1 + 2 and y0 - 2 <= (w.bbox[1] + w.bbox[3]) / 2 <= y1 + 2]
-            content = [w.confidence for w in inside if any(ch.isalnum() for ch in w.text)]
+            content = [w for w in inside if any(ch.isalnum() for ch in w.text)]
             if not content:
                 return v.confidence
-            confs.append(min(content))
-        return max(v.confidence, min(confs)) if confs else v.confidence
+            confs.append(min(w.confidence for w in content))
+            spelled += "".join(w.text for w in content)
+        # the words must spell the value (else they are not what was read: a second look, another line)
+        if _plain(spelled) != _plain(v.value):
+            return v.confidence
+        return max(v.confidence, min(confs))
+
+
+def _plain(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isalnum())
 
 
 def _reading(field: str, v: ExtractedValue, pages: _Pages, value=None) -> Reading | None:
@@ -350,14 +354,14 @@ def _compare(field: str, a: Reading | Group, b: Group, *, declared: bool, rules:
                 return CONTRADICT if _extra_is_qualifier(short, long) else COMPATIBLE
             if short == sa:
                 return COMPATIBLE  # a declared abbreviation, or evidence read with a label beside the value
-            # the evidence is shorter than the declaration: a cell cut short, unless two documents show it or a
-            # document that prints the value on one line lacks two characters or more
-            whole = bool(b.docs & set(AUTHORITATIVE.get(field, ()))) and len(sa) - len(sb) >= 2
-            return CONTRADICT if (corroborated or whole) and a_conf >= slip else COMPATIBLE
+            # the evidence is shorter than the declaration: a cell cut short, unless two documents show it
+            return CONTRADICT if corroborated and a_conf >= slip else COMPATIBLE
         if _distance(sa, sb) == 1:
             if declared:
                 return CONTRADICT if corroborated and a_conf >= slip else COMPATIBLE
-            return CONTRADICT if certain else COMPATIBLE
+            # two documents: a name is its two or three characters, so one of them differing is another name
+            # when both are read without doubt; in a school or a major it is a slip
+            return CONTRADICT if field == "name" and certain else COMPATIBLE
         return CONTRADICT
     return CONTRADICT if str(va) != str(vb) else AGREE
 
@@ -400,6 +404,8 @@ def _compare_employers(a: str, b: str) -> str:
     ca, cb = _employer_core(a), _employer_core(b)
     if ca == cb:
         return AGREE
+    if _distance(ca, cb) <= 1:
+        return COMPATIBLE  # an OCR slip
     while ca and cb and ca[0] == cb[0]:  # a place both name (山西阳城) says nothing about the unit
         ca, cb = ca[1:], cb[1:]
     if not ca or not cb:
