@@ -64,3 +64,10 @@ def test_an_uncertain_reading_that_lands_on_the_declared_value_is_corroborated()
     partly = verify_dossier(_dossier(appraisals=dict(found={"2022": "合格", "2023": "优秀"}, declared={"2022": "合格"},
                                                      confidence=0.6, evidence=ev)))
     assert [f.field for f in partly if f.rule == "OCR.LOW_CONFIDENCE"] == ["appraisals"]
+
+
+def test_a_declared_month_corroborates_the_dates_year_and_month():
+    ev = (Evidence(file="d.jpg", page=1, bbox=(0, 0, 5, 5), text="二OSO年七月一日", confidence=0.6),)
+    fired = lambda declared: [f.field for f in verify_dossier(_dossier(graduation_date=dict(  # noqa: E731
+        found="2010-07-01", declared=declared, confidence=0.6, evidence=ev))) if f.rule == "OCR.LOW_CONFIDENCE"]
+    assert fired("2010-07") == [] and fired("2010-08") == ["graduation_date"] and fired("2011-07") == ["graduation_date"]

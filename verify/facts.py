@@ -13,7 +13,8 @@ from verify.rules import NoticeRules
 
 
 def corroborated(field: FieldReport | None) -> bool:
-    """The found value is exactly what the applicant declared (a dict: in every year both show).
+    """The found value is exactly what the applicant declared (a dict: in every year both show; a date:
+    at the precision both sides have, so a form's 2010年7月 confirms a diploma's 2010年7月1日).
 
     An uncertain reading that lands on the independently declared value is as good as confirmed: an OCR
     slip does not produce the very value the form states. Agreement confirms; it never overrules."""
@@ -24,6 +25,9 @@ def corroborated(field: FieldReport | None) -> bool:
         found = {str(k): v for k, v in field.found.items()}
         declared = {str(k): v for k, v in field.declared.items()}
         return bool(both) and set(found) <= set(declared) and all(found[y] == declared[y] for y in both)
+    if month(field.found) and month(field.declared):  # dates agree at the precision both sides have
+        n = min(len(field.found), len(field.declared))
+        return field.found[:n] == field.declared[:n]
     return field.found == field.declared
 
 
