@@ -319,3 +319,10 @@ def test_a_bureau_only_the_publicity_names_may_be_the_supervising_department():
 def test_a_public_institution_and_a_company_both_shown_leave_the_discipline_to_a_human():
     got = fired(dossier(CENTRE, found("employer", "山西阳城润丰煤业有限公司", "probation"), _sanction()))
     assert "SCOPE.DISCIPLINE" not in got and "CHECK.UNDECIDED" in got
+
+
+def test_an_unrelated_reading_a_character_off_a_related_declared_major_is_undecided():
+    got = fired(dossier(found("major", "汁算机科学与技木"), declared("major", "计算机科学与技术"), declared("specialty", "矿山信息和智能化")))
+    assert set(got) == {"CHECK.UNDECIDED"}
+    got = fired(dossier(found("major", "会计学"), declared("major", "采矿工程"), declared("specialty", "采矿工程")))
+    assert "EDU.MAJOR_UNRELATED" in got  # a different word altogether: the evidence stands

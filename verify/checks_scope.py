@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Iterable
+from difflib import SequenceMatcher
 
 from core.records import Dossier, Evidence, ExtractedValue, Finding
 from extract.lexicon import load_lexicon
@@ -442,6 +443,7 @@ def education_minimum(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
 # --- EDU.MAJOR_UNRELATED 三(二) ----------------------------------------------------------------------
 
 NO_MAJOR = ("无", "/", "-", "—", "空")
+SLIP_RATIO = 0.6  # a found major this close to the declared one may be the same word misread
 
 
 def major_related(major: str, specialty: str | None, rules: NoticeRules) -> bool:
@@ -450,7 +452,7 @@ def major_related(major: str, specialty: str | None, rules: NoticeRules) -> bool
             or any(w in major for w in rules.related_major_words))
 
 
-@check("education.major", emits=("EDU.MAJOR_UNRELATED",))
+@check("education.major", emits=("EDU.MAJOR_UNRELATED", "CHECK.UNDECIDED"))
 def major_unrelated(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
     """EDU.MAJOR_UNRELATED: the major the evidence shows (else the declared one) is neither the specialty
     nor a related 理学/工学 major. Any related major among the trusted readings (a second diploma, the
@@ -467,6 +469,13 @@ def major_unrelated(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
             return []
         majors = list(dict.fromkeys(v.value for v in found))
         evidence = evidence_of(found)
+        said = field.declared if field is not None and usable(field.declared) else None
+        if said and major_related(said, specialty, rules) and any(
+                SequenceMatcher(None, said, m).ratio() >= SLIP_RATIO for m in majors):
+            # a related major declared, and the evidence reads a word or two off it: more likely an OCR slip
+            return [_undecided(f"学历证明所示专业“{'、'.join(majors)}”不属于相近专业，而申报专业为相近的“{said}”，两者仅差个别字，"
+                               f"可能为识别错误，请人工核对所学专业（三(二)）", field="major",
+                               evidence=evidence + tuple(field.evidence[-1:]))]
     elif not _readings(dossier, "major") and field is not None and usable(field.declared):
         if major_related(field.declared, specialty, rules):
             return []
