@@ -47,7 +47,7 @@ def test_unreadable_file_becomes_a_finding_and_unchecked_rules_are_not_passed():
     assert unreadable.evidence[0].file == "scan.pdf" and unreadable.clause == "四(三)"
     # rules without a check yet are named, so nothing is eligible by omission
     incomplete = next(f for f in findings if f.rule == "CHECK.INCOMPLETE")
-    assert "APPR.COUNT" in incomplete.message and "PUB.DURATION" not in incomplete.message
+    assert "FRAUD.PLAGIARISM" in incomplete.message and "PUB.DURATION" not in incomplete.message
     assert decide_verdict(findings) == "needs_review"
 
 
