@@ -1,6 +1,6 @@
 """Readings a single rule cannot express (appraisal grades: extract/appraisal.py):
 continuing-education hours per year, the diploma's issue date, publicity contents, report
-sections, the unit opinion's items, signatures and photo capture times.
+sections, the unit opinion's items, signatures, photo capture times, and sanctions (处分) with their periods.
 
 `extra_readings(doc, pages, ctx, extractor, so_far)` is called by every fields.yaml extractor
 after its rules ran and returns the additional `ExtractedValue`s for the document's type.
@@ -21,9 +21,12 @@ PUBLICITY_ITEMS = {"conditions": ("评审条件",), "application": ("个人申�
 REPORT_SECTIONS = {
     "education": ("学历", "学位"),
     "work_history": ("工作经历", "工作简历", "简历", "参加工作"),
-    "technical_work": ("专业技术工作情况", "从事专业技术工作", "技术工作情况"),
-    "tasks_and_honours": ("主要工作任务", "取得的荣誉", "荣誉", "工作业绩", "主要业绩"),
+    "technical_work": ("专业技术工作情况", "从事专业技术工作", "技术工作情况", "专业技术工作"),
+    "tasks_and_honours": ("主要工作任务", "取得的荣誉", "荣誉", "工作业绩", "主要业绩", "业绩"),
 }
+# a heading naming the work history and the technical work done ("工作经历及专业技术工作") is the history;
+# "主要工作任务" is not the technical-work part
+REPORT_SECTIONS_BEFORE = {"technical_work": ("工作任务", "荣誉", "业绩")}
 OPINION_CONDITIONS = ("品德", "学历", "资历", "业务能力", "考核", "继续教育")
 
 
@@ -165,10 +168,38 @@ def publicity_items(doc: Document, text: DocText, extractor: str) -> list[Extrac
     return [_value("publicity_items", found, text, start, end, extractor, doc)]
 
 
+# a section heading: a numbered line (一、 （二） 3. 第四部分), OCR's misreadings of the marker tolerated
+HEADING = re.compile(r"^\s*(?:[(（]\s*[一二三四五六七八九十\d]\s*[)）]|[一二三四五六七八九十\d]\s*[、.．,，]|第[一二三四五六七八九十]部分)\s*"
+                     r"(?P<h>[^，。；;]{2,30})$")
+
+
+def _headings(text: DocText) -> list[tuple[int, int]]:
+    """Spans of the heading text of every numbered heading line."""
+    out = []
+    for line in text.lines:
+        m = HEADING.match(text.text[line.start:line.end])
+        if m:
+            out.append((line.start + m.start("h"), line.start + m.end("h")))
+    return out
+
+
 def report_sections(doc: Document, text: DocText, extractor: str) -> list[ExtractedValue]:
+    """The required parts of a work report (三(四)) it has. Where the report is set out under numbered
+    headings (two or more), a part is present when a heading names it: the body's prose mentions every
+    part's words in passing ("从事专业技术工作" in a work history), so only headings tell a dropped part.
+    A report in continuous prose: the words anywhere."""
     full = text.text
     found, spans = [], []
+    headings = [(s, e) for s, e in _headings(text) if any(w in full[s:e] for ws in REPORT_SECTIONS.values() for w in ws)]
+    by_heading = len(headings) >= 2
     for key, words in REPORT_SECTIONS.items():
+        if by_heading:
+            hits = [(s, e) for s, e in headings if any(w in full[s:e] for w in words)
+                    and not any(w in full[s:e] for w in REPORT_SECTIONS_BEFORE.get(key, ()))]
+            if hits:
+                found.append(key)
+                spans.append(hits[0])
+            continue
         hits = [(full.find(w), w) for w in words if w in full]
         if hits:
             pos, w = min(hits)
@@ -178,13 +209,15 @@ def report_sections(doc: Document, text: DocText, extractor: str) -> list[Extrac
         return [ExtractedValue(field="report_sections", value=[], extractor=extractor, document=doc.type)]
     ev = tuple(e for s, t in spans for e in text.evidence(s, t, extractor))
     return [ExtractedValue(field="report_sections", value=found, evidence=ev, extractor=extractor,
-                           document=doc.type, confidence=1.0)]
+                           document=doc.type, confidence=1.0,
+                           note="read from the numbered headings" if by_heading else "read from the words of the text")]
 
 
 def opinion_items(doc: Document, text: DocText, extractor: str) -> list[ExtractedValue]:
-    """Whether the unit opinion states, item by item, the conditions met."""
+    """Whether the unit opinion states, item by item, the conditions met: three or more conditions named
+    as such (品德条件 / 学历要求 / 资历：, in a table row or a list), or three or more numbered items."""
     full = text.text
-    named = [w for w in OPINION_CONDITIONS if re.search(rf"{w}(?:条件|要求)?[：:]", full)]
+    named = [w for w in OPINION_CONDITIONS if re.search(rf"{w}\s*(?:(?:条件|要求)|[：:])", full)]
     itemised = len(named) >= 3 or len(re.findall(r"(?:^|\n)\s*[一二三四五六七八九]、", full)) >= 3
     return [ExtractedValue(field="opinion_itemized", value=itemised, evidence=text.evidence(0, min(len(full), 12), extractor)[:1],
                            extractor=extractor, document=doc.type, confidence=1.0,
@@ -264,6 +297,7 @@ _CLAUSE_END = "，,。；;：:！!？?\n"
 _SENTENCE_END = "。；;！!？?"
 _PERIOD_MONTHS = re.compile(r"处[ \t]*分[ \t]*(?:期间|期限|期)[ \t]*(?:为|是)?[ \t]*(?P<n>[0-9]{1,2}|[一二两三四五六七八九十]{1,3})"
                             r"[ \t]*个?[ \t]*月")
+_DECISION_HEADING = re.compile(r"处[ \t]*分[ \t]*的?[ \t]*决[ \t]*定[ \t]*书?[ \t]*$")  # a title line ends so
 _CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
 
 
@@ -286,9 +320,10 @@ def discipline(doc: Document, text: DocText, extractor: str) -> list[ExtractedVa
     A mention in a clause that denies it (未受过任何处分, 免予处分, 解除处分) is no sanction. The period is
     read from the mention's sentence: a period (自2024年6月1日起至2025年5月31日止), else a date marked
     as its start (于2024年6月受到…, …起) or its end (处分期至…, …止), and a length (处分期间为十二个月).
-    A 处分决定 that prints no start takes effect on the day it is dated (its last full date)."""
+    A 处分决定 (a page titled so) that prints no start takes effect on the day it is dated (its last full date)."""
     full = text.text
     out: dict[str, tuple[dict, list[tuple[int, int]], float, str | None]] = {}
+    is_decision = any(_DECISION_HEADING.search(tl.line.text) for tl in text.lines if tl.index < 3)
     for m in _SANCTION_RE.finditer(full):
         key = "s" if m.group("s") else "s2"
         s_start, s_end, sanction = m.start(key), m.end(key), m.group(key)
@@ -325,7 +360,7 @@ def discipline(doc: Document, text: DocText, extractor: str) -> list[ExtractedVa
         if (n := _PERIOD_MONTHS.search(sentence)) and (months := _count(n.group("n"))):
             value["months"] = months
             spans.append((sent_start + n.start(), sent_start + n.end()))
-        if value["start"] is None and re.search(r"处[ \t]*分[ \t]*的?[ \t]*决[ \t]*定", full):
+        if value["start"] is None and is_decision:
             issued = [d for d in dates.find_dates(full[sent_end:]) if d.value and d.day is not None]
             if issued:
                 d = issued[-1]
@@ -345,9 +380,9 @@ def discipline(doc: Document, text: DocText, extractor: str) -> list[ExtractedVa
 
 
 def _decision_pages(pages: list[PageText]) -> list[PageText]:
-    """Pages of a 处分决定 that the classifier joined to the document before them (a work report takes
-    in unrecognised pages that follow it)."""
-    return [p for p in pages if re.search(r"处[ \t]*分[ \t]*的?[ \t]*决[ \t]*定", p.text)]
+    """Pages titled as a 处分决定 (关于给予…处分的决定) in their first lines: a decision the classifier joined
+    to the document before it (a work report takes in unrecognised pages that follow it) or mistook."""
+    return [p for p in pages if any(_DECISION_HEADING.search(line.text) for line in p.lines[:3])]
 
 
 RESULT_LABELS = ("考核结果", "考核意见", "考核等次", "单位考核意见", "鉴定结果")
@@ -390,13 +425,28 @@ def probation_period(doc: Document, text: DocText, extractor: str,
                    "the end of the one year-long period on the form; its label was not legible")]
 
 
+# Documents whose own text speaks of the applicant's sanctions; any other document is searched for one
+# only on a page titled as a 处分决定 (a work report tells of sanctions given to others; a decision page the
+# classifier joined to it, or took for an appointment letter, still counts).
+DISCIPLINE_TYPES = ("unit_opinion", "appraisal", "other")
+
+
 def extra_readings(doc: Document, pages: list[PageText], ctx: ExtractContext, extractor: str,
+                   so_far: list[ExtractedValue]) -> list[ExtractedValue]:
+    out = _type_readings(doc, pages, ctx, extractor, so_far)
+    sanction_pages = pages if doc.type in DISCIPLINE_TYPES else _decision_pages(pages)
+    if sanction_pages:
+        out += discipline(doc, DocText(sanction_pages, joiner=""), extractor)
+    return out
+
+
+def _type_readings(doc: Document, pages: list[PageText], ctx: ExtractContext, extractor: str,
                    so_far: list[ExtractedValue]) -> list[ExtractedValue]:
     text = DocText(pages)
     if doc.type == "appraisal":
         from extract.appraisal import appraisal
 
-        return appraisal(doc, text, ctx, extractor) + discipline(doc, DocText(pages, joiner=""), extractor)
+        return appraisal(doc, text, ctx, extractor)
     if doc.type == "ce_certificate":
         return ce_hours(doc, text, extractor)
     if doc.type == "probation":
@@ -408,14 +458,9 @@ def extra_readings(doc: Document, pages: list[PageText], ctx: ExtractContext, ex
     if doc.type == "publicity_photo":
         return publicity_items(doc, DocText(pages, joiner=""), extractor) + photo_time(doc, pages, extractor)
     if doc.type == "work_report":
-        decisions = _decision_pages(pages)  # a report speaks of others' sanctions; a 处分决定 page it took in does not
-        return (report_sections(doc, text, extractor) + work_specialties(doc, DocText(pages, joiner=""), extractor)
-                + (discipline(doc, DocText(decisions, joiner=""), extractor) if decisions else []))
+        return report_sections(doc, text, extractor) + work_specialties(doc, DocText(pages, joiner=""), extractor)
     if doc.type == "unit_opinion":
-        return (opinion_items(doc, text, extractor) + work_specialties(doc, DocText(pages, joiner=""), extractor)
-                + discipline(doc, DocText(pages, joiner=""), extractor))
+        return opinion_items(doc, text, extractor) + work_specialties(doc, DocText(pages, joiner=""), extractor)
     if doc.type == "commitment":
         return signatures(doc, text, extractor)
-    if doc.type == "other":
-        return discipline(doc, DocText(pages, joiner=""), extractor)
     return []

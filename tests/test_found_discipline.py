@@ -83,3 +83,14 @@ def test_safety_warnings_are_not_sanctions():
 def test_a_sanction_named_without_the_word_处分():
     got = _readings("unit_opinion", "该同志于2024年3月1日受到记过一次，期限至2025年2月28日。")
     assert [v.value for v in got] == [{"sanction": "记过", "start": "2024-03-01", "end": "2025-02-28", "months": None}]
+
+
+def test_a_decision_page_taken_for_another_document_still_counts_a_mention_in_its_body_does_not():
+    assert [v.value["sanction"] for v in _readings("appointment", *DECISION)] == ["记过"]
+    report = ("专业技术工作总结", "按照处分决定，对3名违章作业人员给予记过处分，处分期间为十二个月。")
+    assert not _readings("work_report", *report)
+
+
+def test_an_opinion_citing_a_decision_does_not_take_its_own_date_for_the_start():
+    got = _readings("unit_opinion", "单位鉴定意见", "该同志受到记过处分（见处分决定）。", "2024年11月25日")
+    assert [v.value for v in got] == [{"sanction": "记过", "start": None, "end": None, "months": None}]
