@@ -201,6 +201,7 @@ def test_a_previous_employer_on_an_appraisal_is_not_compared():
 
 def test_codes_and_sex():
     assert "education" in decl(clean_values(education="master"))
+    assert "education" not in decl(clean_values(education="second_bachelor"))  # its diploma reads 本科
     assert "sex" in decl(clean_values(sex="女"))
     assert not decl(clean_values())
 

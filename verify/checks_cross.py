@@ -8,14 +8,17 @@ deciding documents a dossier lacks. Clauses 五(二) (材料真实) and 四(三)
 - EVID.MISSING: a document a condition of the notice needs is absent; `field` is the document type.
 
 Real OCR output slips a character now and then, and extraction sometimes takes a neighbouring word
-with a value. A reading accuses nobody unless it is confident (at or above `rules.ocr_low_confidence`,
-punctuation glyphs aside) and its difference cannot be such a slip:
-- a difference of one character (one digit of a date, one character of a name or a school) counts
-  only when both sides are certain (`OCR_SLIP_CONFIDENCE`) and, for a declared free-text value, when
-  two evidence documents show the same other value;
+with a value. A reading accuses nobody unless it is confident (at or above `rules.ocr_low_confidence`;
+a weakly read bracket or dot among certain characters does not count against it) and its difference
+cannot be such a slip:
+- one character apart: against a declaration, only when two evidence documents show the same other
+  value (one digit of a date: when the declaration is certain); between two documents, only for a name
+  or a date both read without doubt (`OCR_SLIP_CONFIDENCE`), never for a school, major or employer;
 - a value that is part of the other (a truncated cell, a label read with the value, a declared
-  abbreviation of a school or employer) is no contradiction, except where the longer one adds a
-  bracketed qualifier (采矿工程（煤矿方向）: a different programme);
+  abbreviation) is no contradiction, except between two documents where the longer one adds a
+  bracketed qualifier (采矿工程（煤矿方向）: a different programme); an evidence value shorter than the
+  declaration contradicts it only when two documents show it;
+- a unit's name is compared without its place and legal form (阳城县…有限公司 / 山西阳城…公司);
 - a declared value that any confident evidence reading shows is not a mismatch: where documents
   disagree among themselves that is DOC.INCONSISTENT's to say, not the applicant's fault;
 - a "name" that is no person's name (a word of the surrounding sentence, 以下) read on one document
@@ -336,7 +339,8 @@ def _compare(field: str, a: Reading | Group, b: Group, *, declared: bool, rules:
             return COMPATIBLE
         return CONTRADICT
     if field in CODE_FIELDS:
-        return CONTRADICT
+        # a second bachelor's degree is studied for as a 本科 course: its diploma reads 本科
+        return COMPATIBLE if {va, vb} == {"second_bachelor", "bachelor"} else CONTRADICT
     if field == "id_number":
         sa, sb = str(va), str(vb)
         if len(sa) == len(sb) and sum(x != y for x, y in zip(sa, sb)) == 1:
