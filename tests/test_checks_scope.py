@@ -1,6 +1,7 @@
 """The scope and education checks 二(二), 二(三), 三(二): per rule a case that fires and a near miss that
 does not, and the cases the evidence cannot decide (a human decides: CHECK.UNDECIDED, never a block)."""
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -326,3 +327,12 @@ def test_an_unrelated_reading_a_character_off_a_related_declared_major_is_undeci
     assert set(got) == {"CHECK.UNDECIDED"}
     got = fired(dossier(found("major", "会计学"), declared("major", "采矿工程"), declared("specialty", "采矿工程")))
     assert "EDU.MAJOR_UNRELATED" in got  # a different word altogether: the evidence stands
+
+
+def test_next_year_s_rules_file_applies_the_gradual_increase():
+    rules_2025 = load_rules(Path(__file__).parents[1] / "verify" / "rules" / "yangcheng-2025-coal-junior-example.yaml")
+    assert rules_2025.intake_date >= rules_2025.retirement.reform_start
+    # 60 on 2025-10-20, but the reform adds 3 months (k = 9): retires 2026-01-20, after the intake date
+    assert not fired(dossier(*_person("1965-10-20", "男")), rules_2025)
+    # k = 7 → 2 months: 2025-10-01, before the intake date
+    assert "SCOPE.RETIRED" in fired(dossier(*_person("1965-08-01", "男")), rules_2025)
