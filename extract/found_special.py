@@ -168,17 +168,20 @@ def publicity_items(doc: Document, text: DocText, extractor: str) -> list[Extrac
     return [_value("publicity_items", found, text, start, end, extractor, doc)]
 
 
-# a section heading: a numbered line (一、 （二） 3. 第四部分), OCR's misreadings of the marker tolerated
-HEADING = re.compile(r"^\s*(?:[(（]\s*[一二三四五六七八九十\d]\s*[)）]|[一二三四五六七八九十\d]\s*[、.．,，]|第[一二三四五六七八九十]部分)\s*"
-                     r"(?P<h>[^，。；;]{2,30})$")
+# a section heading: a numbered line (一、 （二） 3. 第四部分) — OCR drops a lone 一, so a bare 、 or () is a
+# marker too — or a short line of its own with no sentence in it ("个人基本情况及学历")
+HEADING = re.compile(r"^\s*(?:[(（]\s*[一二三四五六七八九十\d]?\s*[)）]|[一二三四五六七八九十\d]?\s*[、丶.．]|"
+                     r"[一二三四五六七八九十\d]\s*[,，]|第[一二三四五六七八九十]部分)\s*(?P<h>[^，。；;]{2,30})$")
+BARE_HEADING = re.compile(r"^\s*(?P<h>[^，。；;：:,\d\s]{4,16})\s*$")
 
 
 def _headings(text: DocText) -> list[tuple[int, int]]:
-    """Spans of the heading text of every numbered heading line."""
+    """Spans of the heading text of every heading line (not the title: a line about the 总结 itself)."""
     out = []
     for line in text.lines:
-        m = HEADING.match(text.text[line.start:line.end])
-        if m:
+        row = text.text[line.start:line.end]
+        m = HEADING.match(row) or BARE_HEADING.match(row)
+        if m and "总结" not in m.group("h"):
             out.append((line.start + m.start("h"), line.start + m.end("h")))
     return out
 

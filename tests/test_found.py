@@ -289,3 +289,25 @@ def test_ce_register_with_course_rows_takes_each_years_subtotal():
                 "2022. 智能化综采技术 专业科目 33", "2022年度小计 96", "2023 煤矿安全规程解读 专业科目 30",
                 "2023 矿井灾害防治技术 专业科目 30", "2023年度小计 .90")
     assert got["ce_hours"].value == {"2022": 96, "2023": 90}
+
+
+
+def _report(*lines):
+    return _read("work_report", *lines)["report_sections"].value
+
+
+def test_report_sections_come_from_the_headings_even_when_ocr_drops_their_numbers():
+    body = "2019年7月参加工作，先后在生产技术科从事专业技术工作，获得学历证书和荣誉。"
+    full = _report("专业技术工作总结", "、个人基本情况及学历", body, "二、工作简历", body, "三丶任现职以来的专业技术工作", body,
+                   "（四）主要工作业绩及所获荣誉", body)
+    assert full == ["education", "work_history", "technical_work", "tasks_and_honours"]
+    # the body names every part in passing: a dropped heading is still a dropped part
+    dropped = _report("专业技术工作总结", "一、本人学历、学位", body, "二、工作经历", body, "四、完成的主要工作任务及取得的荣誉", body)
+    assert dropped == ["education", "work_history", "tasks_and_honours"]
+
+
+def test_an_opinion_set_out_as_table_rows_of_conditions_is_itemised_a_flat_paragraph_is_not():
+    rows = _read("unit_opinion", "单位鉴定意见", "品德条件 政治立场坚定，遵纪守法。", "学历条件 2014年7月毕业，大学专科学历。",
+                 "资历条件 2016年5月起聘任为技术员。", "考核条件 任现职以来年度考核均为合格。")
+    flat = _read("unit_opinion", "单位鉴定意见", "该同志政治立场坚定，学历符合要求，工作认真负责，考核合格，同意推荐。")
+    assert rows["opinion_itemized"].value is True and flat["opinion_itemized"].value is False

@@ -60,10 +60,10 @@ def test_an_uncertain_reading_that_lands_on_the_declared_value_is_corroborated()
                                                          evidence=ev)))
     assert not [f for f in same if f.rule == "OCR.LOW_CONFIDENCE"]
     assert [f.field for f in other if f.rule == "OCR.LOW_CONFIDENCE"] == ["graduation_date"]
-    # years: every year found must be declared alike
-    partly = verify_dossier(_dossier(appraisals=dict(found={"2022": "合格", "2023": "优秀"}, declared={"2022": "合格"},
+    # a grade agrees by chance: 合格 is nearly every year's
+    grades = verify_dossier(_dossier(appraisals=dict(found={"2022": "合格"}, declared={"2022": "合格"},
                                                      confidence=0.6, evidence=ev)))
-    assert [f.field for f in partly if f.rule == "OCR.LOW_CONFIDENCE"] == ["appraisals"]
+    assert [f.field for f in grades if f.rule == "OCR.LOW_CONFIDENCE"] == ["appraisals"]
 
 
 def test_a_declared_month_corroborates_the_dates_year_and_month():
