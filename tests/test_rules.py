@@ -71,3 +71,10 @@ def test_a_declared_month_corroborates_the_dates_year_and_month():
     fired = lambda declared: [f.field for f in verify_dossier(_dossier(graduation_date=dict(  # noqa: E731
         found="2010-07-01", declared=declared, confidence=0.6, evidence=ev))) if f.rule == "OCR.LOW_CONFIDENCE"]
     assert fired("2010-07") == [] and fired("2010-08") == ["graduation_date"] and fired("2011-07") == ["graduation_date"]
+
+
+def test_two_documents_reading_the_same_uncertain_date_corroborate_it():
+    ev = (Evidence(file="p.jpg", page=1, bbox=(0, 0, 5, 5), text="二〇二四年十一月二十二日", confidence=0.6),)
+    low = lambda found_in: [f.field for f in verify_dossier(_dossier(publicity_start=dict(  # noqa: E731
+        found="2024-11-22", confidence=0.6, evidence=ev, found_in=found_in))) if f.rule == "OCR.LOW_CONFIDENCE"]
+    assert low(("publicity_record", "publicity_photo")) == [] and low(("publicity_record",)) == ["publicity_start"]

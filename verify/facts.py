@@ -13,12 +13,16 @@ from verify.rules import NoticeRules
 
 
 def corroborated(field: FieldReport | None) -> bool:
-    """An uncertain date reading agrees with what the applicant declared, at the precision both sides
-    have (a form's 2010年7月 confirms a diploma's 2010年7月1日).
+    """An uncertain date reading agrees with another document's reading of it, or with what the applicant
+    declared at the precision both sides have (a form's 2010年7月 confirms a diploma's 2010年7月1日).
 
     A date OCR slipped on does not land on the very date the form states, so agreement confirms; it never
     overrules. Only dates: a grade (合格 is nearly every year's) or a yes/no agrees by chance too often."""
-    if field is None or not month(field.found) or not month(field.declared):
+    if field is None or not month(field.found):
+        return False
+    if len(set(field.found_in)) >= 2:  # two documents, read apart, show the same date
+        return True
+    if not month(field.declared):
         return False
     n = min(len(field.found), len(field.declared))
     return field.found[:n] == field.declared[:n]
