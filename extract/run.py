@@ -15,6 +15,7 @@ from extract import found as _found  # noqa: F401  (registers the evidence extra
 from extract.extractors import ExtractContext, extractors
 from extract.merge import merge_fields
 from extract.reread import reread, second_looks
+from extract.seals import pixel_readings
 
 log = logging.getLogger("dossier.extract")
 LAST = {"review_form": 1, "summary_table": 2}
@@ -76,6 +77,7 @@ def extract_dossier(dossier: Dossier, ctx: ExtractContext | None = None) -> Doss
             ctx.hints = _hints(values)
         pages = [by_page[(doc.file, p)] for p in doc.pages if (doc.file, p) in by_page]
         values += _run(doc, pages, ctx)
+    values += pixel_readings(docs, by_page, ctx)  # unit seals and signature ink, from the colour pages
     if not has_summary and ctx.extra_pages:  # only the batch holds a 汇总表
         ctx.hints = _hints(values)
         batch_doc = Document(type="summary_table", file=ctx.extra_pages[0].file, pages=(), sha256="")
