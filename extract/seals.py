@@ -54,6 +54,7 @@ class Seal:
 class SealScan:
     colour: bool  # the page shows colour anywhere (else a red seal could not show)
     seals: tuple[Seal, ...]
+    contrast: float = 255.0  # paper minus the darkest print: a washed-out copy has little
 
 
 def page_dpi(width: int, height: int) -> float:
@@ -184,7 +185,9 @@ def find_seals(image: Image.Image, dpi: float | None = None) -> SealScan:
     if scale < 1.0:
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         mask = (cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA) >= 0.25).astype(np.uint8)
-    return SealScan(colour=colour, seals=tuple(_candidates(mask, dpi * scale, ink, scale)))
+    grey = rgb[::4, ::4, 1]
+    contrast = float(np.percentile(grey, 90) - np.percentile(grey, 0.5))
+    return SealScan(colour=colour, seals=tuple(_candidates(mask, dpi * scale, ink, scale)), contrast=round(contrast, 1))
 
 
 # --- the colour image of a page ---------------------------------------------------------------------
@@ -238,7 +241,7 @@ def colour_pages(images, pages: list[PageText]) -> dict[tuple[str, int], Image.I
 _SIGN = r"[ \t（(]*(?:签字|签名|签章|签.|.字)[ \t）)]*"
 SIGN_LABELS = {
     "applicant_signed": re.compile(rf"(?:^|(?<=\s))[（(]?(?:申报人|承诺人|申请人|本人){_SIGN}[：:]?", re.M),
-    "unit_signed": re.compile(rf"(?:^|(?<=\s))[（(]?(?:单位负(?:[^\s：:]{{0,4}}?[字名章][）)]?|[^\s：:]{{0,3}}(?=[\s：:]|$))"
+    "unit_signed": re.compile(rf"(?:^|(?<=\s))[（(]?(?:单位负(?:[^\s：:]{{0,4}}?[字名章][）)]?|[^\s：:）)]{{0,5}}[）)]|[^\s：:]{{0,3}}(?=[\s：:]|$))"
                               rf"|(?:法定代表人|法人代表|单位领导|负责人)(?:{_SIGN})?)[ \t]*[：:]?", re.M),
 }
 NOT_A_NAME = ("签", "盖", "日期", "年", "月", "单位", "公章")
@@ -362,15 +365,21 @@ def pixel_readings(documents, by_page: dict, ctx) -> list[ExtractedValue]:
 
 
 def grey_control(doc: Document, by_page: dict, scans: dict, images) -> tuple[tuple[str, int], Seal] | None:
-    """Another page of the same grey scan that shows a seal as a grey ring: the scan kept the seals'
-    ink, so a seal on this document's pages would show too."""
+    """Another page of the same grey scan that shows a seal as a grey ring, its print no darker than
+    on this document's pages: the scan kept the seals' ink, so a seal here would show too. (A page
+    washed out on its own, a faint copy, has no such control.)"""
+    mine = min((scans[(doc.file, n)][0].contrast for n in doc.pages if (doc.file, n) in scans), default=0.0)
+
+    def comparable(scan: SealScan) -> bool:
+        return not scan.colour and bool(scan.seals) and scan.seals[0].ink == "grey" and mine >= 0.8 * scan.contrast
+
     for key, (scan, _, _) in scans.items():
-        if key[0] == doc.file and scan.seals and scan.seals[0].ink == "grey":
+        if key[0] == doc.file and comparable(scan):
             return key, scan.seals[0]
     rest = [p for (f, n), p in by_page.items() if f == doc.file and (f, n) not in scans and n not in doc.pages]
     for key, img in colour_pages(images, rest).items():
         scan = find_seals(img)
-        if not scan.colour and scan.seals:
+        if comparable(scan):
             return key, scan.seals[0]
     return None
 
