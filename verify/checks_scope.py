@@ -288,15 +288,16 @@ def _plus_months(d: dt.date, months: int) -> dt.date:
     return dt.date(y, m0 + 1, min(d.day, calendar.monthrange(y, m0 + 1)[1]))
 
 
-def sanction_in_force(value: dict, on: dt.date) -> tuple[bool | None, str]:
+def sanction_in_force(value: dict, on: dt.date, periods: dict[str, int] | None = None) -> tuple[bool | None, str]:
     """Whether the sanction {"sanction", "start", "end", "months"} is in its period on `on`, and the
-    period as the reviewer should read it; None when the papers do not settle it."""
+    period as the reviewer should read it; None when the papers do not settle it. `periods`: the months
+    a sanction lasts where the papers print no end (default SANCTION_MONTHS)."""
     sanction = value.get("sanction")
     start = _month_bounds(value["start"]) if value.get("start") else None
     end = _month_bounds(value["end"]) if value.get("end") else None
     if sanction == "开除":
         return (None if start and start[0] > on else True), "开除"
-    months = value.get("months") or SANCTION_MONTHS.get(sanction)
+    months = value.get("months") or (SANCTION_MONTHS if periods is None else periods).get(sanction)
     how = ""
     if end is None and start is not None and months:
         # the period ends the day before the same day `months` later
@@ -328,7 +329,7 @@ def discipline(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
         heavy = _disqualifying(v.value["sanction"], rules)
         if heavy is False:
             continue
-        state, period = sanction_in_force(v.value, ref)
+        state, period = sanction_in_force(v.value, ref, getattr(rules, "discipline_period_months", SANCTION_MONTHS))
         if state is True and heavy and v.confidence >= rules.ocr_low_confidence:
             in_force.append((v, period))
         elif state is False and v.confidence >= rules.ocr_low_confidence:
