@@ -279,6 +279,9 @@ def test_a_declared_level_the_evidence_does_not_show_is_undecided():
 def test_the_declared_level_decides_when_no_evidence_shows_one_a_weak_reading_decides_nothing():
     assert "EDU.BELOW_MIN" in fired(dossier(declared("education", "below_secondary")))
     assert not fired(dossier(found("education", "below_secondary", confidence=0.6), declared("education", "secondary")))
+    # agreeing with the form does not vouch for a weak level (only dates are corroborated): OCR.LOW_CONFIDENCE's
+    assert not fired(dossier(found("education", "below_secondary", confidence=0.6),
+                             declared("education", "below_secondary")))
 
 
 # --- EDU.MAJOR_UNRELATED ----------------------------------------------------------------------------
@@ -299,7 +302,10 @@ def test_every_related_major_of_the_fixtures_passes(major):
 
 
 def test_an_unreadable_or_absent_major_decides_nothing_and_any_related_reading_satisfies():
-    assert not fired(dossier(found("major", "会计学", confidence=0.5), declared("specialty", "采矿工程")))
+    weak = found("major", "会计学", confidence=0.5)
+    assert set(fired(dossier(weak, declared("specialty", "采矿工程")))) == {"CHECK.UNDECIDED"}  # not passed silently
+    assert not fired(dossier(weak, declared("major", "采矿工程"), declared("specialty", "采矿工程")))
+    assert not fired(dossier(found("major", "采矿工程", confidence=0.5), declared("specialty", "采矿工程")))
     assert not fired(dossier(found("major", "无"), declared("specialty", "采矿工程")))
     assert not fired(dossier(found("major", "会计学"), found("major", "采矿工程", "chsi_report"),
                              declared("specialty", "采矿工程")))

@@ -32,10 +32,9 @@ def _undecided(message: str, *, field: str | None = None, evidence: Iterable[Evi
 
 
 def _trusted_readings(dossier: Dossier, name: str, rules: NoticeRules) -> list[ExtractedValue]:
-    """The found readings of `name` that may decide: at or above the threshold, or equal to the declared value."""
-    declared = dossier.fields[name].declared if name in dossier.fields else None
-    return [v for v in _readings(dossier, name)
-            if v.confidence >= rules.ocr_low_confidence or (declared is not None and v.value == declared)]
+    """The found readings of `name` that may decide: read at or above the threshold. (Agreement with the
+    declaration vouches only for dates, verify/facts.corroborated; these fields are not dates.)"""
+    return [v for v in _readings(dossier, name) if v.confidence >= rules.ocr_low_confidence]
 
 
 # --- SCOPE.RETIRED 二(二)2 ---------------------------------------------------------------------------
@@ -482,7 +481,15 @@ def major_unrelated(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
             return []
         majors, evidence = [field.declared], field.evidence[-2:]
     else:
-        return []
+        # only weak readings (the major is not a field OCR.LOW_CONFIDENCE watches): silent only where a
+        # reading or the declaration shows a related major
+        weak = [v for v in _readings(dossier, "major") if usable(v.value)]
+        said = [field.declared] if field is not None and usable(field.declared) else []
+        if not weak or any(major_related(m, specialty, rules) for m in [v.value for v in weak] + said):
+            return []
+        return [_undecided(f"所学专业识别为“{'、'.join(dict.fromkeys(v.value for v in weak))}”，不属于相近专业，但识别置信度不足"
+                           f"（{min(v.confidence for v in weak):.2f}），请人工核对所学专业（三(二)）", field="major",
+                           evidence=evidence_of(weak))]
     against = f"申报专业“{specialty}”" if specialty else "申报专业"
     return [finding("EDU.MAJOR_UNRELATED", f"所学专业“{'、'.join(majors)}”既非{against}，也不属于相近的理学、工学专业"
                     f"（三(二) 须具有本专业或相近专业学历）", field="major", evidence=evidence)]
