@@ -293,6 +293,9 @@ def ink_right_of(grey: np.ndarray, label: tuple[float, float, float, float], sto
     H, W = grey.shape[:2]
     sx0, sx1 = int(min(W, x1 + 0.15 * h)), int(min(W, x1 + 9 * h, stop_x if stop_x else W))
     sy0, sy1 = int(max(0, y0 - 0.8 * h)), int(min(H, y1 + 0.6 * h))
+    if sx1 - sx0 < 3 * h:  # the label ends at the margin: the name goes under it
+        sx0, sx1 = int(max(0, x0)), int(min(W, x0 + 9 * h))
+        sy0, sy1 = int(min(H, y1 + 0.1 * h)), int(min(H, y1 + 2.2 * h))
     slot = (float(sx0), float(sy0), float(sx1), float(sy1))
     if sx1 - sx0 < h or sy1 - sy0 < h:
         return Ink(0.0, 0.0, 0), slot
@@ -329,6 +332,7 @@ SEAL_EXTRACTOR = "seals@1"
 SIGN_EXTRACTOR = "signature_pixels@1"
 SIGNED_AREA = 0.1  # ink of a handwritten name, in squares of the label height (see ink_right_of)
 SIGNED_SPAN = 0.6  # its width, in label heights
+STAMP_AREA = 0.3  # red ink of a name stamp (名章) in the slot, outside the unit seal
 NAME = re.compile(r"[ \t]*([\u4e00-\u9fff]{2,4})")
 
 
@@ -443,6 +447,7 @@ def signature_readings(doc: Document, pages: list[PageText], scans: dict, engine
         where = " (label read again without the seal)" if pick["reread"] else ""
         if signed:
             how = f"name read: {name}; " if name else ""
+            how += f"a name stamp in the slot ({pick['stamp']}); " if pick["stamp"] else ""
             out.append(ExtractedValue(field=field, value=True, evidence=ev, extractor=SIGN_EXTRACTOR, document=doc.type,
                                       confidence=0.9, note=f"{how}ink in the slot: {ink}{where}"))
         elif all(s["ink"] is not None for s in slots):
@@ -468,15 +473,39 @@ def _slots(text: DocText, pattern: re.Pattern, scans: dict, reread: bool = False
             sev = text.evidence(m.end() + stop.start(), m.end() + stop.end())
             stop_x = sev[0].bbox[0] if sev and sev[0].bbox else None
         scan = scans.get((label.file, label.page))
-        ink, slot = None, None
+        ink, slot, stamp = None, None, None
         if scan is not None:
             h = label.bbox[3] - label.bbox[1]
             others = [ln.line.bbox for ln in text.lines if ln.page is line.page and ln is not line and ln.line.bbox
                       and len(ln.line.text.strip()) >= 5 and ln.line.bbox[3] - ln.line.bbox[1] <= 1.6 * h]
             ink, slot = ink_right_of(scan[2], label.bbox, stop_x, others)
-        signed = bool(name) or (ink is not None and ink.area >= SIGNED_AREA and ink.span >= SIGNED_SPAN)
-        slots.append(dict(signed=signed, label=label, name=name, ink=ink, slot=slot, reread=reread))
+            stamp = stamp_in(scan[1], slot, scan[0], h)
+        written = ink is not None and ink.area >= SIGNED_AREA and ink.span >= SIGNED_SPAN
+        stamped = stamp is not None and stamp.area >= STAMP_AREA and stamp.span >= SIGNED_SPAN
+        slots.append(dict(signed=bool(name) or written or stamped, label=label, name=name, ink=ink, slot=slot,
+                          reread=reread, stamp=stamp if stamped else None))
     return slots
+
+
+def stamp_in(rgb: np.ndarray, slot: tuple, scan: SealScan, h: float) -> Ink:
+    """A name stamp (名章) in the slot instead of a handwritten name: red ink (on a grey copy, thick
+    mid-grey ink) outside the unit seal(s) found on the page."""
+    x0, y0, x1, y1 = (int(v) for v in slot)
+    crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+    if crop.size == 0:
+        return Ink(0.0, 0.0, 0)
+    if scan.colour:
+        mask = red_ink(_hsv(crop))
+    else:
+        mask = grey_ink(cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY), page_dpi(rgb.shape[1], rgb.shape[0]))
+    for s in scan.seals:
+        bx0, by0, bx1, by1 = s.bbox
+        m = 0.08 * (bx1 - bx0)
+        mask[max(0, int(by0 - m) - y0):max(0, int(by1 + m) - y0), max(0, int(bx0 - m) - x0):max(0, int(bx1 + m) - x0)] = 0
+    ys, xs = np.nonzero(mask)
+    if not len(xs):
+        return Ink(0.0, 0.0, 0)
+    return Ink(round(float(len(xs)) / (h * h), 3), round(float(xs.max() - xs.min()) / h, 2), 1)
 
 
 def _without_seal(page: PageText, scan: tuple, engine: str | None) -> PageText | None:

@@ -97,7 +97,8 @@ def _text(rendered, file: str, drop: tuple[str, ...] = ()) -> PageText:
                     source="ocr:rapidocr@1", lines=lines)
 
 
-def _commitment(seed: int, layout: str = "default", grey: bool = False, drop: tuple[str, ...] = (), **faults):
+def _commitment(seed: int, layout: str = "default", grey: bool = False, drop: tuple[str, ...] = (), paint=None,
+                **faults):
     rng = random.Random(seed)
     a = make_applicant(rng, 0, set(), education="bachelor")
     a.extra.update(faults)
@@ -105,6 +106,8 @@ def _commitment(seed: int, layout: str = "default", grey: bool = False, drop: tu
     st["dpi"] = 150
     rendered = (docs_forms.commitment(a, rng, st) if layout == "default"
                 else ALT["commitment"](a, rng, alt_style(rng, st)))[0]
+    if paint:
+        paint(rendered.image, dict(rendered.meta["boxes"]))
     img = _grey(rendered.image) if grey else rendered.image
     page = _text(rendered, "commit.jpg", drop)
     doc = Document(type="commitment", file="commit.jpg", pages=(1,), sha256="0")
@@ -183,3 +186,21 @@ def test_grey_scan_under_a_seal_label_is_read_again_without_it():
     is read again (real OCR) with the seal's grey lifted away, and the slot is judged."""
     got, a = _commitment(4, grey=True, drop=("单位负责人",))
     assert got["unit_signed"].value is True and "read again without the seal" in got["unit_signed"].note
+
+
+def _name_stamp(img: Image.Image, boxes: dict) -> None:
+    """A red square name stamp (名章) pressed right of the applicant's label instead of a signature."""
+    x0, y0, x1, y1 = boxes["申报人（签字）："]
+    side = int((y1 - y0) * 2.2)
+    d = ImageDraw.Draw(img)
+    d.rectangle([x1 + 20, y0 - side // 4, x1 + 20 + side, y0 - side // 4 + side], outline=(210, 35, 40), width=5)
+    d.text((x1 + 20 + side // 5, y0), "印", fill=(210, 35, 40))
+    d.rectangle([x1 + 20 + side // 2, y0 - side // 4 + 8, x1 + 20 + side - 8, y0 - side // 4 + side - 8],
+                fill=(210, 35, 40))
+
+
+def test_a_red_name_stamp_in_the_slot_is_a_signature():
+    got, _ = _commitment(4, no_applicant_sign=True, paint=_name_stamp)
+    assert got["applicant_signed"].value is True and "name stamp" in got["applicant_signed"].note
+    got, _ = _commitment(4, no_applicant_sign=True)  # the same page without it
+    assert got["applicant_signed"].value is False
