@@ -8,14 +8,24 @@ OCR bboxes index, before red ink was suppressed for OCR):
   saturated and not dark;
 - on a page with no colour at all (a grey scan or photocopy, where red cannot show), mid-grey
   ink that is neither paper nor black print: a seal copies as a grey ring under black text;
-- pieces grouped by a small closing and dilation, each group of plausible size fitted with an
-  ellipse (the convex hull of its ink; phone photos make circles ellipses), and kept when ink
-  covers most of the ellipse's rim (`RING_COVERAGE`), little lies outside it, and the rim is denser
-  than the inside (a ring, not a filled disc).
+- candidate circles and ellipses from a Hough transform of the ink and from the convex hull of each
+  group of ink of about a seal's size (phone photos make circles ellipses); each is sampled on a
+  polar grid, moved onto the radius where ink peaks, and kept when, in most directions
+  (`RING_COVERAGE`), the rim holds ink with paper just outside it, and its inside is not filled (a
+  ring, not a disc). Red headings, square frames and print do not pass.
 
 Sizes come from the page's resolution, estimated from the image as an A4 sheet (its short side
 8.27 in); the accepted diameters are wide (`DIAMETER_MM`) because a phone photo shows the sheet
 smaller than the frame and certificates are A5.
+
+`pixel_readings` (called by extract/run.py once every document was read) gives, per document of a
+type the unit seals (`SEALED`), `unit_sealed`: True with the seal's page and bbox; False when a colour
+page shows none, or a grey copy shows none while another page of the same scan, printed no fainter,
+shows its seal as a grey ring; otherwise None with a note (a grey copy cannot show a red seal: no
+accusation). For the commitment it also judges each signature slot (`applicant_signed`,
+`unit_signed`): a name OCR read after the 签字 label, handwriting ink right of the label on the
+seal-free page, or a red name stamp there; a label OCR lost under a grey seal is looked for again
+in the seal's neighbourhood read once more with the seal's grey lifted to paper.
 """
 from __future__ import annotations
 
@@ -36,16 +46,14 @@ A4_SHORT_SIDE_IN = 8.27
 MM_PER_IN = 25.4
 DIAMETER_MM = (16.0, 56.0)  # accepted seal diameters: a unit seal is 38-42 mm; a photo of a posting shows the sheet small
 WORK_DPI = 120  # pages are examined at about this resolution
-RING_COVERAGE = 0.7  # share of the rim's angular bins that must hold ink
-BINS = 48
-COLOUR_FRACTION = 2e-4
-DEBUG = False  # share of saturated pixels for a page to count as a colour image
+RING_COVERAGE = 0.7  # share of directions in which the rim must be ink with paper just outside
+COLOUR_FRACTION = 2e-4  # share of saturated pixels for a page to count as a colour image
 
 
 @dataclass(frozen=True)
 class Seal:
     bbox: tuple[float, float, float, float]  # pixels of the page image
-    score: float  # 0-1: rim coverage, less what lies outside the rim
+    score: float  # 0-1: share of directions in which the rim is ink with paper just outside
     ink: str  # "red", or "grey" on a page without colour
     diameter_mm: float
 
@@ -155,8 +163,6 @@ def _candidates(mask: np.ndarray, dpi: float, ink: str, scale: float) -> list[Se
         coverage, ellipse, inner = _ring(mask, ellipse)
         (cx, cy), (ew, eh), _ = ellipse
         d = (ew + eh) / 2
-        if DEBUG:
-            print("cand", round(d / px_per_mm, 1), round(coverage, 2), round(inner, 2), int(cx / scale), int(cy / scale))
         if not (dmin <= d <= dmax) or min(ew, eh) < 0.6 * max(ew, eh) or coverage < RING_COVERAGE or inner > 0.6:
             continue
         r = max(ew, eh) / 2
