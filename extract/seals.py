@@ -74,8 +74,20 @@ def _hsv(rgb: np.ndarray) -> np.ndarray:
 
 
 def has_colour(hsv: np.ndarray) -> bool:
+    if hsv.size == 0:
+        return False
     s, v = hsv[..., 1], hsv[..., 2]
     return float(((s >= 60) & (v >= 60)).mean()) >= COLOUR_FRACTION
+
+
+def content_box(page: PageText) -> tuple[float, float, float, float] | None:
+    """The box of a page's print (its OCR lines), a little wider: the sheet, not the desk around it."""
+    boxes = [ln.bbox for ln in page.lines if ln.bbox]
+    if not boxes:
+        return None
+    mx, my = 0.03 * page.width, 0.03 * page.height
+    return (min(b[0] for b in boxes) - mx, min(b[1] for b in boxes) - my,
+            max(b[2] for b in boxes) + mx, max(b[3] for b in boxes) + my)
 
 
 def red_ink(hsv: np.ndarray) -> np.ndarray:
@@ -174,26 +186,36 @@ def _candidates(mask: np.ndarray, dpi: float, ink: str, scale: float) -> list[Se
     return sorted(out, key=lambda s: -s.score)
 
 
-def find_seals(image: Image.Image, dpi: float | None = None) -> SealScan:
-    """Round seals on a page image (RGB; a grey image is a page without colour)."""
+def find_seals(image: Image.Image, dpi: float | None = None, content: tuple | None = None) -> SealScan:
+    """Round seals on a page image (RGB; a grey image is a page without colour). `content`: the box of
+    the sheet's print (its OCR lines); only coloured ink there shows that the image can show colour
+    (a phone photo of a grey photocopy on a brown desk is still a grey copy)."""
     rgb = np.asarray(image.convert("RGB"))
     h, w = rgb.shape[:2]
     dpi = dpi or page_dpi(w, h)
     scale = min(1.0, WORK_DPI / dpi)
     hsv = _hsv(rgb)
-    colour = has_colour(hsv)
-    if colour:
-        mask = red_ink(hsv)
-        ink = "red"
+    if content is not None:
+        x0, y0, x1, y1 = (int(v) for v in content)
+        colour = has_colour(hsv[max(0, y0):max(0, y1), max(0, x0):max(0, x1)])
     else:
-        mask = grey_ink(np.ascontiguousarray(rgb[..., 1]), dpi)
-        ink = "grey"
-    if scale < 1.0:
-        size = (max(1, round(w * scale)), max(1, round(h * scale)))
-        mask = (cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA) >= 0.25).astype(np.uint8)
+        colour = has_colour(hsv)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+
+    def small(mask: np.ndarray) -> np.ndarray:
+        if scale >= 1.0:
+            return mask
+        return (cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA) >= 0.25).astype(np.uint8)
+
+    red = red_ink(hsv)
+    found = _candidates(small(red), dpi * scale, "red", scale) if colour or red.mean() >= COLOUR_FRACTION else []
+    if found:
+        colour = True  # a red seal shows, wherever it sits
+    elif not colour:
+        found = _candidates(small(grey_ink(np.ascontiguousarray(rgb[..., 1]), dpi)), dpi * scale, "grey", scale)
     grey = rgb[::4, ::4, 1]
     contrast = float(np.percentile(grey, 90) - np.percentile(grey, 0.5))
-    return SealScan(colour=colour, seals=tuple(_candidates(mask, dpi * scale, ink, scale)), contrast=round(contrast, 1))
+    return SealScan(colour=colour, seals=tuple(found), contrast=round(contrast, 1))
 
 
 # --- the colour image of a page ---------------------------------------------------------------------
@@ -356,7 +378,7 @@ def pixel_readings(documents, by_page: dict, ctx) -> list[ExtractedValue]:
             img = colour.pop((p.file, p.page), None)
             if img is not None:
                 rgb = np.asarray(img.convert("RGB"))
-                scan = find_seals(img)
+                scan = find_seals(img, content=content_box(p))
                 sign = doc.type == "commitment"  # its signatures are read from the pixels too
                 scans[(p.file, p.page)] = (scan, rgb if sign else None, seal_free(rgb, scan) if sign else None)
     out: list[ExtractedValue] = []
@@ -388,7 +410,7 @@ def grey_control(doc: Document, by_page: dict, scans: dict, images) -> tuple[tup
             return key, scan.seals[0]
     rest = [p for (f, n), p in by_page.items() if f == doc.file and (f, n) not in scans and n not in doc.pages]
     for key, img in colour_pages(images, rest).items():
-        scan = find_seals(img)
+        scan = find_seals(img, content=content_box(by_page[key]))
         if comparable(scan):
             return key, scan.seals[0]
     return None

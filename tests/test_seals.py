@@ -204,3 +204,17 @@ def test_a_red_name_stamp_in_the_slot_is_a_signature():
     assert got["applicant_signed"].value is True and "name stamp" in got["applicant_signed"].note
     got, _ = _commitment(4, no_applicant_sign=True)  # the same page without it
     assert got["applicant_signed"].value is False
+
+
+def test_a_photo_of_a_grey_copy_on_a_coloured_desk_is_still_grey():
+    """Only coloured ink on the sheet shows that the image can show colour, not the desk around it."""
+    sheet = _grey(_page(False))
+    frame = Image.new("RGB", (sheet.width + 200, sheet.height + 200), (120, 95, 70))
+    frame.paste(sheet, (100, 100))
+    content = (100 + 0.1 * sheet.width, 100 + 0.1 * sheet.height, 100 + 0.9 * sheet.width, 100 + 0.9 * sheet.height)
+    assert find_seals(frame).colour  # the whole frame has colour ...
+    assert not find_seals(frame, content=content).colour  # ... the sheet has none
+    signed = sheet.copy()
+    ImageDraw.Draw(signed).line([(400, 900), (520, 880), (600, 930)], fill=(25, 30, 120), width=6)  # blue ink
+    frame.paste(signed, (100, 100))
+    assert find_seals(frame, content=content).colour
