@@ -451,20 +451,25 @@ def seal_reading(doc: Document, pages: list[PageText], scans: dict, control=None
 def signature_readings(doc: Document, pages: list[PageText], scans: dict, engine: str | None = None) -> list[ExtractedValue]:
     """Per signature label of the commitment: a name read after it, or handwriting ink in its slot.
 
-    A label OCR lost under a seal (a grey copy keeps the seal's ink over it) is looked for again in
-    the seal's neighbourhood read once more with the seal's ink whitened out."""
+    A label OCR lost under a seal (a grey copy keeps the seal's ink over it), or read only up to where
+    the seal covers it (单位负责 without 人（签字）, whose print would count as ink in the slot), is
+    looked for again in the seal's neighbourhood read once more with the seal's ink lifted away."""
     text = DocText(pages)
     out = []
+    again: dict[tuple[str, int], PageText | None] = {}
     for field, pattern in SIGN_LABELS.items():
         slots = _slots(text, pattern, scans)
-        if not slots:
+        if not slots or any(s["cut"] and not s["name"] and _under_seal(s, scans) for s in slots):
+            found = []
             for p in pages:
                 scan = scans.get((p.file, p.page))
                 if scan is None or not scan[0].seals:
                     continue
-                again = _without_seal(p, scan, engine)
-                if again is not None:
-                    slots += _slots(DocText([again]), pattern, scans, reread=True)
+                if (p.file, p.page) not in again:
+                    again[(p.file, p.page)] = _without_seal(p, scan, engine)
+                if again[(p.file, p.page)] is not None:
+                    found += _slots(DocText([again[(p.file, p.page)]]), pattern, scans, reread=True)
+            slots = [s for s in found if not s["cut"]] or slots or found
         if not slots:
             continue
         signed = [s for s in slots if s["signed"]]
@@ -511,8 +516,20 @@ def _slots(text: DocText, pattern: re.Pattern, scans: dict, reread: bool = False
         written = ink is not None and ink.area >= SIGNED_AREA and ink.span >= SIGNED_SPAN
         stamped = stamp is not None and stamp.area >= STAMP_AREA and stamp.span >= SIGNED_SPAN
         slots.append(dict(signed=bool(name) or written or stamped, label=label, name=name, ink=ink, slot=slot,
-                          reread=reread, stamp=stamp if stamped else None))
+                          reread=reread, stamp=stamp if stamped else None, cut="签" not in m.group()
+                          and not re.search(r"[字名章][）)]?[ \t]*[：:]?$", m.group().strip())))
     return slots
+
+
+def _under_seal(slot: dict, scans: dict) -> bool:
+    """The slot starts under a seal found on its page (the rest of a cut label may be there)."""
+    label = slot["label"]
+    scan = scans.get((label.file, label.page))
+    if scan is None or slot["slot"] is None:
+        return False
+    x0, y0, _, y1 = slot["slot"]
+    return any(s.bbox[0] <= x0 + (y1 - y0) <= s.bbox[2] and s.bbox[1] <= (y0 + y1) / 2 <= s.bbox[3]
+               for s in scan[0].seals)
 
 
 def stamp_in(rgb: np.ndarray, slot: tuple, scan: SealScan, h: float) -> Ink:
