@@ -77,7 +77,6 @@ def extract_dossier(dossier: Dossier, ctx: ExtractContext | None = None) -> Doss
             ctx.hints = _hints(values)
         pages = [by_page[(doc.file, p)] for p in doc.pages if (doc.file, p) in by_page]
         values += _run(doc, pages, ctx)
-    values += pixel_readings(docs, by_page, ctx)  # unit seals and signature ink, from the colour pages
     if not has_summary and ctx.extra_pages:  # only the batch holds a 汇总表
         ctx.hints = _hints(values)
         batch_doc = Document(type="summary_table", file=ctx.extra_pages[0].file, pages=(), sha256="")
@@ -86,4 +85,7 @@ def extract_dossier(dossier: Dossier, ctx: ExtractContext | None = None) -> Doss
     if ctx.reread and ctx.images is not None:
         engines = second_looks(ctx.engine)
         values = [reread(v, by_page, ctx, engines) if v.origin == "found" else v for v in values]
-    return dossier.model_copy(update={"values": tuple(values), "fields": merge_fields(values)})
+    # unit seals and signature ink seen in the colour pages: readings for the checks, kept out of the field
+    # table (their evidence is a region of pixels, not text read there)
+    pixels = pixel_readings(docs, by_page, ctx)
+    return dossier.model_copy(update={"values": tuple(values) + tuple(pixels), "fields": merge_fields(values)})
