@@ -14,9 +14,13 @@ the slot right of a 签字 label) and extract/found_special.py (a name OCR read 
   CHECK.UNDECIDED, never an accusation.
 - The commitment missing altogether is EVID.MISSING (verify/checks_cross.py).
 
-Seals on the other unit documents (`sealed_documents`): measured on three 30-applicant fixture batches,
-no sealed page was read unsealed (0 of 238 colour pages, 0 of 133 grey pages), so a missing seal there
-fires SIGN.MISSING too; an undecidable one is left alone (the commitment's seal is the 双承诺's).
+Seals on the other unit documents (`sealed_documents`): on three 30-applicant fixture batches
+(seed9, alt-seed11, mixed-seed17) no sealed document was read unsealed (0 of 471 unit_opinion,
+publicity_record, appraisal and appointment readings; one washed-out grey appraisal page is unknown,
+not unsealed), so a decidedly missing seal there fires SIGN.MISSING too; an undecidable one is left
+alone (the commitment's seal is the 双承诺's). Measured there: SIGN.MISSING found for 3/3
+commitment_unsigned and 3/3 commitment_no_seal (all three on grey scans, decided by another seal on
+the same scan), no SIGN.MISSING and no CHECK.UNDECIDED of these checks on any other applicant.
 """
 from __future__ import annotations
 
