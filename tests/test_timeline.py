@@ -88,7 +88,12 @@ def test_timeline_prefers_a_confident_reading_to_the_declared_value_and_that_to_
                 declared("graduation_date", "2012-07"))
     grad = next(e for e in timeline(d, RULES) if e.kind == "graduation")
     assert (grad.date, grad.source, grad.document, grad.weak) == ("2012-07-02", "found", "chsi_report", False)
+    # a weak reading the declared month corroborates is shown at its own precision; one it contradicts is not
     d = dossier(found("graduation_date", "2012-07-01", "diploma", confidence=0.4),
+                declared("graduation_date", "2012-07"))
+    grad = next(e for e in timeline(d, RULES) if e.kind == "graduation")
+    assert (grad.date, grad.source, grad.weak) == ("2012-07-01", "found", False)
+    d = dossier(found("graduation_date", "2013-07-01", "diploma", confidence=0.4),
                 declared("graduation_date", "2012-07"))
     grad = next(e for e in timeline(d, RULES) if e.kind == "graduation")
     assert (grad.date, grad.source, grad.weak) == ("2012-07", "declared", False)

@@ -316,7 +316,7 @@ def _dates_close(a: str, b: str, days: int) -> bool:
 
 def _compare(field: str, a: Reading | Group, b: Group, *, declared: bool, rules: NoticeRules) -> str:
     """How value `b` (evidence) stands to `a` (a declaration when `declared`, else other evidence)."""
-    slip = getattr(rules, "ocr_slip_confidence", OCR_SLIP_CONFIDENCE)
+    slip = rules.ocr_slip_confidence
     va, vb = a.value, b.value
     if _key(va) == _key(vb):
         return AGREE
@@ -330,8 +330,7 @@ def _compare(field: str, a: Reading | Group, b: Group, *, declared: bool, rules:
         n = min(len(sa), len(sb))
         if sa[:n] == sb[:n]:
             return AGREE
-        if field == "graduation_date" and _dates_close(sa, sb, getattr(rules, "graduation_date_tolerance_days",
-                                                                          GRADUATION_TOLERANCE_DAYS)):
+        if field == "graduation_date" and _dates_close(sa, sb, rules.graduation_date_tolerance_days):
             return AGREE
         # one digit apart: an OCR slip unless both sides are certain (a typed declaration against a confident
         # reading; two documents both read without doubt)

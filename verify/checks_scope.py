@@ -328,7 +328,7 @@ def discipline(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
         heavy = _disqualifying(v.value["sanction"], rules)
         if heavy is False:
             continue
-        state, period = sanction_in_force(v.value, ref, getattr(rules, "discipline_period_months", SANCTION_MONTHS))
+        state, period = sanction_in_force(v.value, ref, rules.discipline_period_months or SANCTION_MONTHS)
         if state is True and heavy and v.confidence >= rules.ocr_low_confidence:
             in_force.append((v, period))
         elif state is False and v.confidence >= rules.ocr_low_confidence:

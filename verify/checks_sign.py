@@ -121,7 +121,7 @@ def unit_documents_sealed(dossier: Dossier, rules: NoticeRules) -> list[Finding]
     """SIGN.MISSING: a unit document other than the commitment that must carry the unit's seal
     decidedly shows none (a colour page without a red seal, or a grey copy without one while the same
     scan shows another seal). Undecidable ones are not reported here."""
-    required = getattr(rules, "sealed_documents", SEALED_DOCUMENTS)
+    required = rules.sealed_documents or SEALED_DOCUMENTS
     out = []
     for document in required:
         if document == "commitment" or not has_document(dossier, document):

@@ -80,6 +80,17 @@ class NoticeRules(BaseModel):
     publicity_items: tuple[str, ...]
     # DATE.IMPOSSIBLE: the youngest age at which a diploma of each level is plausible
     min_graduation_age: int = 14
+    # DATE.IMPOSSIBLE: a date more than this many days after the window's last day (or after today) is in the future
+    future_margin_days: int = 30
+    # PUB.ORDER: a publicity may end on the day the materials are submitted
+    publicity_may_end_on_submission_day: bool = True
+    # SCOPE.DISCIPLINE: the period of a sanction whose decision prints no end (事业单位工作人员处分规定)
+    discipline_period_months: dict[str, int] = {}
+    # DECL.MISMATCH / DOC.INCONSISTENT: a one-character difference accuses only when both readings are this sure
+    ocr_slip_confidence: float = 0.95
+    graduation_date_tolerance_days: int = 31
+    # SIGN.MISSING: the documents that must carry the unit's seal
+    sealed_documents: tuple[str, ...] = ()
     ocr_low_confidence: float
     deciding_fields: tuple[str, ...]
 

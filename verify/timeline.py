@@ -128,7 +128,7 @@ def zh_date(value) -> str:
 
 def horizon(rules: NoticeRules, today: dt.date | None = None) -> dt.date:
     """The last day a date on this notice's materials can bear (see the module's docstring)."""
-    margin = getattr(rules, "future_margin_days", FUTURE_MARGIN_DAYS)
+    margin = rules.future_margin_days
     return min(today or dt.date.today(), rules.submission_window[1] + dt.timedelta(days=margin))
 
 
