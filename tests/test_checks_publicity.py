@@ -192,3 +192,17 @@ def test_the_publicity_rules_run_with_every_check():
                     found("submission_date", "2024-12-17", "commitment"))
     assert not {f.rule for f in verify_dossier(clean, RULES)} & {"PUB.MISSING", "PUB.PHOTO_MISSING", "PUB.CONTENT",
                                                                 "PUB.PHOTO_DATE", "PUB.ORDER", "DATE.IMPOSSIBLE"}
+
+
+def test_whether_the_publicity_may_end_on_the_submission_day_is_the_rules_files_choice():
+    from core.records import Dossier, Evidence, FieldReport
+    from verify import verify_dossier
+    from verify.rules import load_rules
+
+    ev = (Evidence(file="s.pdf", page=1, bbox=(1, 2, 3, 4), text="x"),)
+    d = Dossier(applicant="a", fields={k: FieldReport(found=v, confidence=1.0, evidence=ev) for k, v in (
+        ("publicity_start", "2024-12-10"), ("publicity_end", "2024-12-16"), ("submission_date", "2024-12-16"))})
+    lenient = load_rules()
+    strict = lenient.model_copy(update={"publicity_may_end_on_submission_day": False})
+    assert "PUB.ORDER" not in {f.rule for f in verify_dossier(d, lenient)}
+    assert "PUB.ORDER" in {f.rule for f in verify_dossier(d, strict)}

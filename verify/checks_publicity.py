@@ -187,7 +187,9 @@ def publicity_order(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
     starts = dates_of(dossier, "publicity_start", rules)
     ends = dates_of(dossier, "publicity_end", rules)
     submitted = dates_of(dossier, "submission_date", rules)
-    if ends and submitted and min(d.lo for d in ends) > max(d.hi for d in submitted):
+    latest = max(d.hi for d in submitted) if submitted else None
+    late = (lambda end: end > latest) if rules.publicity_may_end_on_submission_day else (lambda end: end >= latest)
+    if ends and submitted and late(min(d.lo for d in ends)):
         out.append(finding("PUB.ORDER", f"公示期至{_all(ends)}结束，晚于申报材料日期{_all(submitted)}：提交申报材料时公示尚未结束"
                                         f"，须公示期满后一并提交公示原件（四、五(一)）", field="publicity_end",
                            evidence=_ev(ends, submitted)))
