@@ -24,9 +24,20 @@ class MemberImages:
 
     def __init__(self, members: dict[str, bytes]):
         self._members = members
-        self._cache: OrderedDict[tuple[str, int], Image.Image] = OrderedDict()
+        # (file, page) → (the page as OCR read it, the colour page turned and deskewed alike)
+        self._cache: OrderedDict[tuple[str, int], tuple[Image.Image, Image.Image]] = OrderedDict()
 
     def get(self, page: PageText) -> Image.Image | None:
+        """The page as OCR read it (red seals suppressed)."""
+        got = self._both(page)
+        return got[0] if got else None
+
+    def colour(self, page: PageText) -> Image.Image | None:
+        """The page in colour, turned and deskewed as OCR read it (seals visible): rendered with `get`'s."""
+        got = self._both(page)
+        return got[1] if got else None
+
+    def _both(self, page: PageText) -> tuple[Image.Image, Image.Image] | None:
         if not page.source.startswith("ocr:") or page.file not in self._members:
             return None
         key = (page.file, page.page)
@@ -34,21 +45,23 @@ class MemberImages:
             self._cache.move_to_end(key)
             return self._cache[key]
         try:
-            image = self._render(page)
+            both = self._render(page)
         except Exception as exc:  # pixels are a second look; without them the text readings stand
             log.warning("cannot render %s page %s again: %s", page.file, page.page, exc)
             return None
-        if image is not None:
-            self._cache[key] = image
+        if both is not None:
+            self._cache[key] = both
             while len(self._cache) > KEEP:
                 self._cache.popitem(last=False)
-        return image
+        return both
 
-    def _render(self, page: PageText) -> Image.Image | None:
+    def _render(self, page: PageText) -> tuple[Image.Image, Image.Image] | None:
         from extract.ocr import normalised_image
+        from extract.ocr.normalise import deskew, rotate_upright
 
         _, items = read_file(page.file, self._members[page.file])
         for raw in items:
             if isinstance(raw, RawPage) and raw.page == page.page and raw.image is not None:
-                return normalised_image(raw, page)
+                colour = deskew(rotate_upright(raw.image.convert("RGB"), page.rotation), page.skew)
+                return normalised_image(raw, page), colour
         return None

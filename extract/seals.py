@@ -222,42 +222,16 @@ def find_seals(image: Image.Image, dpi: float | None = None, content: tuple | No
 
 def colour_pages(images, pages: list[PageText]) -> dict[tuple[str, int], Image.Image]:
     """The colour image of each OCR'd page of `pages`, turned and deskewed exactly as the OCR read it
-    (so its bboxes index it). `ExtractContext.images.get` gives the page with red ink suppressed for
-    OCR, where no seal can be seen: an images object with `colour(page)` is asked for the colour page;
-    `extract.images.MemberImages` has none yet, so its files are read again here, each once."""
+    (so its bboxes index it), from `images.colour` (`ExtractContext.images.get` gives the page with red
+    ink suppressed for OCR, where no seal can be seen)."""
     out: dict[tuple[str, int], Image.Image] = {}
-    if images is None:
-        return out
     colour = getattr(images, "colour", None)
-    if callable(colour):
-        for p in pages:
-            got = colour(p)
-            if got is not None:
-                out[(p.file, p.page)] = got
+    if not callable(colour):
         return out
-    members = getattr(images, "_members", None)
-    if not isinstance(members, dict):
-        return out
-    from extract.ocr.normalise import deskew, rotate_upright
-    from ingest import read_file
-    from ingest.pages import RawPage
-
-    wanted: dict[str, dict[int, PageText]] = {}
     for p in pages:
-        if p.source.startswith("ocr:") and p.file in members:
-            wanted.setdefault(p.file, {})[p.page] = p
-    for file, by_number in wanted.items():
-        try:
-            _, items = read_file(file, members[file])
-            for raw in items:
-                if not isinstance(raw, RawPage) or raw.page not in by_number or raw.image is None:
-                    continue
-                p = by_number[raw.page]
-                out[(file, raw.page)] = deskew(rotate_upright(raw.image.convert("RGB"), p.rotation), p.skew)
-                if len([k for k in out if k[0] == file]) == len(by_number):
-                    break
-        except Exception as exc:  # pixels are a second look: without them there is no reading, not a crash
-            log.warning("cannot read %s again for its seals: %s", file, exc)
+        got = colour(p)
+        if got is not None:
+            out[(p.file, p.page)] = got
     return out
 
 
