@@ -93,6 +93,15 @@ class NoticeRules(BaseModel):
     sealed_documents: tuple[str, ...] = ()
     ocr_low_confidence: float
     deciding_fields: tuple[str, ...]
+    # the notice's clauses in its own words, by the codes verify/catalogue.yaml cites (reports quote them)
+    clauses: dict[str, str] = {}
+
+    def clause_texts(self, code: str | None) -> list[tuple[str, str]]:
+        """(code, text) of each clause `code` names ("四, 五(一)" names two); a code without text keeps ''."""
+        if not code:
+            return []
+        parts = [c.strip() for c in code.replace("，", ",").split(",") if c.strip()]
+        return [(c, self.clauses.get(c, "")) for c in parts]
 
     @model_validator(mode="after")
     def _consistent(self) -> "NoticeRules":
