@@ -190,8 +190,25 @@ class DocumentEntry(Record):
     sha256: str
 
 
+class TimelineEvent(Record):
+    """One dated event of the applicant's timeline (verify.timeline builds them; reports draw them)."""
+
+    kind: str  # birth, graduation, technician, appraisal, publicity_start, intake, ... (verify.timeline.KINDS)
+    date: str  # ISO at its precision: YYYY-MM-DD, YYYY-MM or YYYY (an appraisal year)
+    precision: Literal["day", "month", "year"]
+    label: str  # Chinese, for the chart: 聘任技术员, 2023年度考核：合格, ...
+    field: str | None = None  # the dossier field the date comes from
+    source: Literal["found", "declared", "notice"]
+    document: str | None = None  # type of the document read (diploma, appointment, review_form ...)
+    confidence: float | None = None
+    weak: bool = False  # read below the confidence threshold and nothing better: a human must confirm it
+    time: str | None = None  # HH:MM:SS of a photo's capture
+    evidence: tuple[Evidence, ...] = ()
+
+
 class Report(Record):
-    """report.json: the contract of ../shared/spec/interface.md, plus schema_version and files."""
+    """report.json: the contract of ../shared/spec/interface.md, plus schema_version, files and the
+    applicant's timeline."""
 
     schema_version: str = SCHEMA_VERSION
     applicant: str
@@ -200,6 +217,7 @@ class Report(Record):
     findings: tuple[Finding, ...] = ()
     documents: tuple[DocumentEntry, ...] = ()
     files: tuple[SourceFile, ...] = ()
+    timeline: tuple[TimelineEvent, ...] = ()
 
 
 class Dossier(Record):

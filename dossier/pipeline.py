@@ -22,9 +22,11 @@ from extract.pagetext import to_page_text
 from extract.run import extract_dossier
 from ingest import PackageRef, find_batch_files, find_packages, iter_members, read_file, settle
 from reports import build_report, write_batch, write_report
+from reports.evidence import write_evidence
 from verify import decide_verdict, verify_dossier
 from verify.catalogue import finding
 from verify.rules import load_rules
+from verify.timeline import timeline
 
 log = logging.getLogger("dossier")
 
@@ -75,15 +77,25 @@ def read_member(path: str, data: bytes, options: Options) -> tuple[SourceFile, l
     return settle(source, page_issues), pages
 
 
-def check_package(ref: PackageRef, options: Options, batch_pages: tuple[PageText, ...] = ()) -> Report:
-    """One package from files to report. `batch_pages`: the batch's own 汇总表 pages (declared data)."""
+def check_package(
+    ref: PackageRef, options: Options, batch_pages: tuple[PageText, ...] = (), out: Path | None = None
+) -> Report:
+    """One package from files to report. `batch_pages`: the batch's own 汇总表 pages (declared data).
+
+    With `out`, the evidence crops the reviewer's report shows are written to OUT/<key>/evidence/
+    while the package's bytes are still here.
+    """
     members: dict[str, bytes] = {}
     dossier = read_package(ref, options, keep=members)
-    dossier = extract_dossier(dossier, ExtractContext(
-        images=MemberImages(members), extra_pages=batch_pages, engine=options.engine))
+    images = MemberImages(members)
+    dossier = extract_dossier(dossier, ExtractContext(images=images, extra_pages=batch_pages, engine=options.engine))
+    rules = load_rules(options.rules)
+    findings = verify_dossier(dossier, rules)
+    report = build_report(dossier, findings, decide_verdict(findings), timeline=timeline(dossier, rules))
+    if out is not None:
+        write_evidence(report, dossier, images, members, out / report.applicant)
     members.clear()
-    findings = verify_dossier(dossier, load_rules(options.rules))
-    return build_report(dossier, findings, decide_verdict(findings))
+    return report
 
 
 def failed_report(ref: PackageRef, error: BaseException) -> Report:
@@ -101,9 +113,11 @@ def worker_init() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
-def _check_safely(ref: PackageRef, options: Options, batch_pages: tuple[PageText, ...] = ()) -> tuple[Report, str | None]:
+def _check_safely(
+    ref: PackageRef, options: Options, batch_pages: tuple[PageText, ...] = (), out: Path | None = None
+) -> tuple[Report, str | None]:
     try:
-        return check_package(ref, options, batch_pages), None
+        return check_package(ref, options, batch_pages, out), None
     except Exception as exc:  # one bad package must not stop the batch
         return failed_report(ref, exc), traceback.format_exc()
 
@@ -126,11 +140,12 @@ def run_batch(
     except OSError as exc:
         raise OutputError(f"cannot create {out}: {exc}") from exc
     reports: dict[str, Report] = {}
+    rules = load_rules(options.rules)
     batch_files, batch_pages = read_batch_files(batch, options)
 
     def done(ref: PackageRef, report: Report, trace: str | None) -> None:
         reports[ref.key] = report
-        write_report(report, out)
+        write_report(report, out, rules)
         if trace:
             (out / ref.key / "error.log").write_text(trace, encoding="utf-8")
         if progress:
@@ -139,10 +154,10 @@ def run_batch(
     if workers <= 1:
         worker_init()
         for ref in refs:
-            done(ref, *_check_safely(ref, options, batch_pages))
+            done(ref, *_check_safely(ref, options, batch_pages, out))
     else:
         with ProcessPoolExecutor(max_workers=workers, initializer=worker_init) as pool:
-            futures = {pool.submit(_check_safely, ref, options, batch_pages): ref for ref in refs}
+            futures = {pool.submit(_check_safely, ref, options, batch_pages, out): ref for ref in refs}
             for future in as_completed(futures):
                 ref = futures[future]
                 try:
@@ -150,7 +165,7 @@ def run_batch(
                 except Exception as exc:  # the worker itself died (e.g. killed for memory)
                     done(ref, failed_report(ref, exc), traceback.format_exc())
     ordered = [reports[ref.key] for ref in refs]
-    write_batch(ordered, out, rules=load_rules(options.rules).id, batch_files=batch_files)
+    write_batch(ordered, out, rules=rules, batch_files=batch_files)
     return ordered
 
 

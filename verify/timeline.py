@@ -44,9 +44,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
 
-from core.records import Dossier, Evidence, ExtractedValue, Finding
+from core.records import Dossier, Evidence, ExtractedValue, Finding, TimelineEvent
 from verify.catalogue import finding
 from verify.facts import trusted, value as _value
 from verify.rules import NoticeRules
@@ -56,7 +55,7 @@ DECLARED_ORDER = ("review_form", "summary_table")
 DEGREE_LEVELS = ("bachelor", "second_bachelor", "master", "doctorate")  # the appointment follows the diploma
 
 Precision = Literal["day", "month", "year"]
-Source = Literal["found", "declared", "notice"]
+
 
 # kind → (field, Chinese label); the order breaks ties between events on the same day
 KINDS: dict[str, tuple[str | None, str]] = {
@@ -134,21 +133,8 @@ def horizon(rules: NoticeRules, today: dt.date | None = None) -> dt.date:
 
 # --- the timeline -----------------------------------------------------------------------------------
 
-class Event(BaseModel):
-    """One dated event of the applicant's timeline."""
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    kind: str  # a key of KINDS
-    date: str  # ISO at its precision: YYYY-MM-DD, YYYY-MM or YYYY (an appraisal year)
-    precision: Precision
-    label: str  # Chinese, for the chart: 聘任技术员, 2023年度考核：合格, ...
-    field: str | None = None  # the dossier field the date comes from
-    source: Source
-    document: str | None = None  # type of the document read (diploma, appointment, review_form ...)
-    confidence: float | None = None
-    weak: bool = False  # read below the confidence threshold and nothing better: a human must confirm it
-    time: str | None = None  # HH:MM:SS of a photo's capture
-    evidence: tuple[Evidence, ...] = ()
+class Event(TimelineEvent):
+    """One dated event of the applicant's timeline (the record of report.json, with its days)."""
 
     @property
     def first_day(self) -> dt.date:
