@@ -12,7 +12,7 @@ demo: setup
 	$(VENV)/bin/dossier demo --out $(OUT)
 
 test: setup
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 bench: setup
 	$(PY) bench/run_all.py

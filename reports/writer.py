@@ -1,20 +1,23 @@
 """Writes the outputs of ../shared/spec/interface.md (report.json, batch.json, index.html)."""
 from __future__ import annotations
 
-import html
 import json
-from collections import Counter
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from core.records import Dossier, DocumentEntry, Finding, Report, Verdict
+from core.records import Dossier, DocumentEntry, Finding, Report, TimelineEvent, Verdict
+from reports.html import render_index_html, render_report_html
+from reports.view import applicant_view
+from verify.rules import NoticeRules, load_rules
 
-SEVERITIES = ("block", "error", "warn", "info")
-VERDICT_ZH = {"eligible": "符合条件", "needs_review": "需人工复核", "ineligible": "不符合条件"}
+log = logging.getLogger("dossier.reports")
 
 
-def build_report(dossier: Dossier, findings: Sequence[Finding], verdict: Verdict) -> Report:
+def build_report(
+    dossier: Dossier, findings: Sequence[Finding], verdict: Verdict, timeline: Sequence[TimelineEvent] = ()
+) -> Report:
     """The report of one applicant: one `documents` entry per page, in file and page order."""
     entries = [
         DocumentEntry(file=doc.file, page=page, type=doc.type, sha256=doc.sha256)
@@ -29,19 +32,29 @@ def build_report(dossier: Dossier, findings: Sequence[Finding], verdict: Verdict
         findings=tuple(findings),
         documents=tuple(entries),
         files=dossier.files,
+        timeline=tuple(TimelineEvent.model_validate(e.model_dump()) for e in timeline),
     )
 
 
-def write_report(report: Report, out: Path) -> Path:
+def write_report(report: Report, out: Path, rules: NoticeRules | None = None) -> Path:
+    """OUT/<key>/report.json, then the reviewer's report.html from it (crops already in evidence/).
+
+    A failure while drawing the HTML leaves report.json written and is logged with the reason."""
     folder = out / report.applicant
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "report.json"
     path.write_text(_dump(report.model_dump(mode="json")), encoding="utf-8")
+    rules = rules or load_rules()
+    try:
+        view = applicant_view(report, rules, folder)
+        (folder / "report.html").write_text(render_report_html(view), encoding="utf-8")
+    except Exception as exc:  # the JSON report stands; the reviewer sees the problem in the log and index
+        log.exception("cannot write the reports of %s: %s", report.applicant, exc)
     return path
 
 
 def write_batch(
-    reports: Sequence[Report], out: Path, *, rules: str, batch_files: Sequence[dict] = ()
+    reports: Sequence[Report], out: Path, *, rules: str | NoticeRules, batch_files: Sequence[dict] = ()
 ) -> None:
     """batch.json and a plain index.html (one row per applicant).
 
@@ -50,38 +63,14 @@ def write_batch(
     out.mkdir(parents=True, exist_ok=True)
     batch = {
         "applicants": [r.model_dump(mode="json") for r in reports],
-        "rules": rules,
+        "rules": rules if isinstance(rules, str) else rules.id,
         "batch_files": list(batch_files),
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     (out / "batch.json").write_text(_dump(batch), encoding="utf-8")
-    (out / "index.html").write_text(_index_html(reports), encoding="utf-8")
+    notice = rules if isinstance(rules, NoticeRules) else load_rules()
+    (out / "index.html").write_text(render_index_html(reports, notice, batch_files), encoding="utf-8")
 
 
 def _dump(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
-
-
-def _index_html(reports: Sequence[Report]) -> str:
-    rows = []
-    for r in reports:
-        counts = Counter(f.severity for f in r.findings)
-        top = next((f for s in SEVERITIES for f in r.findings if f.severity == s), None)
-        cells = [
-            f'<a href="{html.escape(r.applicant)}/report.json">{html.escape(r.applicant)}</a>',
-            f'<span class="{r.verdict}">{VERDICT_ZH[r.verdict]}</span>',
-            *(str(counts.get(s, 0)) for s in SEVERITIES),
-            html.escape(f"{top.rule}: {top.message}"[:200]) if top else "",
-        ]
-        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    head = "".join(
-        f"<th>{h}</th>" for h in ("申报人", "结论", "block", "error", "warn", "info", "首要问题")
-    )
-    return f"""<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>职称评审材料核查</title>
-<style>body{{font-family:"Noto Sans CJK SC",sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #999;padding:4px 8px}}.eligible{{color:#070}}.needs_review{{color:#a60}}
-.ineligible{{color:#c00}}</style></head>
-<body><h1>职称评审材料核查 — 批次总览</h1><table><thead><tr>{head}</tr></thead>
-<tbody>{''.join(rows)}</tbody></table></body></html>
-"""

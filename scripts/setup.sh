@@ -9,6 +9,8 @@ APT_PACKAGES=(
   fonts-arphic-ukai fonts-arphic-uming                     # Kai (handwriting, signatures) and Ming faces
   libgl1 libglib2.0-0                                      # opencv (pulled in by RapidOCR) needs these
   libheif1                                                 # HEIC phone photos
+  chromium                                                 # the reports' browser test (headless)
+  libreoffice-writer-nogui                                 # report.docx → PDF in the reports' test
   python3-venv
 )
 

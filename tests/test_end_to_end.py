@@ -1,36 +1,17 @@
 """`dossier check` end to end: generated scans through real OCR to report.json files."""
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from fixtures import generate_batch
 
-VENV_BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.xdist_group("checked")
 
 
-@pytest.fixture(scope="module")
-def checked(tmp_path_factory):
-    """A small generated batch, plus one package of bad files, checked once for the module."""
-    root = tmp_path_factory.mktemp("e2e")
-    batch = root / "batch"
-    truth = generate_batch(batch, seed=11, n=3, faults=False)
-    bad = batch / "坏文件-测试"
-    bad.mkdir()
-    (bad / "scan0001.pdf").write_bytes(b"%PDF-1.4\n%garbage, no objects")
-    (bad / "评审表.doc").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 504)
-    (bad / "empty.jpg").write_bytes(b"")
-    (batch / "坏压缩包.zip").write_bytes(b"PK\x03\x04 this zip is cut short")
-    before = {p: p.read_bytes() for p in batch.rglob("*") if p.is_file()}
-    out = root / "out"
-    proc = subprocess.run(
-        [str(VENV_BIN / "dossier"), "check", str(batch), "--out", str(out), "--workers", "2", "--quiet"],
-        capture_output=True, text=True, timeout=900,
-    )
-    return {"proc": proc, "out": out, "truth": truth, "batch": batch, "before": before}
+@pytest.fixture
+def checked(checked_batch):
+    """The batch of conftest.checked_batch (three clean applicants, one faulty, bad files)."""
+    return checked_batch
 
 
 def load(out: Path, key: str) -> dict:
@@ -40,7 +21,7 @@ def load(out: Path, key: str) -> dict:
 def test_exit_zero_and_a_report_per_package(checked):
     proc, out, truth = checked["proc"], checked["out"], checked["truth"]
     assert proc.returncode == 0, proc.stderr
-    keys = set(truth["applicants"]) | {"坏文件-测试", "坏压缩包"}
+    keys = set(truth["applicants"]) | {checked["faulty"], "坏文件-测试", "坏压缩包"}
     assert {p.name for p in out.iterdir() if p.is_dir()} == keys
     batch = json.loads((out / "batch.json").read_text(encoding="utf-8"))
     assert {a["applicant"] for a in batch["applicants"]} == keys
