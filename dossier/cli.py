@@ -94,10 +94,11 @@ def _run_check(batch: Path, out: Path, args) -> int:
     if not args.quiet:
         counts = {v: sum(r.verdict == v for r in reports) for v in ("eligible", "needs_review", "ineligible")}
         print(
-            f"checked {len(reports)} packages → {out}/index.html "
-            f"(eligible {counts['eligible']}, needs review {counts['needs_review']}, "
-            f"ineligible {counts['ineligible']})"
+            f"checked {len(reports)} packages: eligible {counts['eligible']}, "
+            f"needs review {counts['needs_review']}, ineligible {counts['ineligible']}; "
+            f"汇总表 {(out / 'summary.xlsx').resolve()}"
         )
+        print(f"open in a browser: {(out / 'index.html').resolve()}")
     return 0
 
 

@@ -23,13 +23,7 @@ from verify.rules import NoticeRules
 SEVERITIES = ("block", "error", "warn", "info")
 SEVERITY_ZH = {"block": "否决", "error": "错误", "warn": "提示复核", "info": "信息"}
 VERDICT_ZH = {"eligible": "符合条件", "needs_review": "需人工复核", "ineligible": "不符合条件"}
-FIELD_LABELS = {
-    **FIELD_ZH, "submission_date": "申报材料日期", "employer_type": "单位性质", "probation_passed": "见习期考核合格",
-    "report_present": "专业技术工作总结", "opinion_present": "单位鉴定意见", "applicant_signed": "申报人签字",
-    "unit_signed": "单位签章", "opinion_itemized": "鉴定意见逐项说明", "opinion_date": "鉴定意见日期",
-    "photo_taken": "公示照片拍摄时间", "publicity_items": "公示内容", "report_sections": "总结报告内容",
-    "work_specialties": "从事专业（材料所述）", "discipline": "处分情况",
-}
+FIELD_LABELS = FIELD_ZH
 DATE_FIELDS = ("birth_date", "graduation_date", "work_start_date", "technician_date", "probation_end_date",
                "submission_date", "publicity_start", "publicity_end", "opinion_date")
 # a document type → the rule that reports it absent (EVID.MISSING names the type in `field`)

@@ -44,6 +44,16 @@ def test_empty_batch_writes_an_empty_index(tmp_path):
     assert (tmp_path / "o" / "batch.json").exists()
 
 
+def test_check_ends_by_printing_where_index_html_is(tmp_path):
+    """`make demo` ends with `dossier demo`, whose last line is the index to open (as for `check`)."""
+    (tmp_path / "b").mkdir()
+    proc = run("check", str(tmp_path / "b"), "--out", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last == f"open in a browser: {(tmp_path / 'o' / 'index.html').resolve()}"
+    assert (tmp_path / "o" / "index.html").is_file()
+
+
 def test_fixtures_in_the_alternative_layouts(tmp_path):
     import json
 

@@ -25,7 +25,7 @@ def test_exit_zero_and_a_report_per_package(checked):
     assert {p.name for p in out.iterdir() if p.is_dir()} == keys
     batch = json.loads((out / "batch.json").read_text(encoding="utf-8"))
     assert {a["applicant"] for a in batch["applicants"]} == keys
-    assert (out / "index.html").read_text(encoding="utf-8").count("<tr>") == len(keys) + 1
+    assert (out / "index.html").read_text(encoding="utf-8").count("<tr") == len(keys) + 1
 
 
 def test_documents_carry_types_matching_truth(checked):

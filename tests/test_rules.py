@@ -68,7 +68,7 @@ def test_low_confidence_and_unreadable_deciding_fields_are_flagged_for_a_human()
     low = {f.field: f for f in findings if f.rule == "OCR.LOW_CONFIDENCE"}
     assert set(low) == {"technician_date", "appraisals"}
     assert low["technician_date"].evidence[0].bbox == (0, 0, 5, 5)
-    assert "could not be read" in low["appraisals"].message
+    assert "未能识别" in low["appraisals"].message and "2023年度？" in low["appraisals"].message
 
 
 def test_an_uncertain_reading_that_lands_on_the_declared_value_is_corroborated():

@@ -29,8 +29,7 @@ def verify_dossier(dossier: Dossier, rules: NoticeRules | None = None) -> list[F
         findings.append(
             finding(
                 "CHECK.INCOMPLETE",
-                "these rules of the notice are not yet checked automatically; check them by hand: "
-                + ", ".join(not_checked),
+                "以下规则本程序尚未自动核查，请人工核查：" + "、".join(not_checked),
             )
         )
     return findings

@@ -60,10 +60,16 @@ def low_confidence(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
         unread = field.found is None or (isinstance(field.found, dict) and None in field.found.values())
         if not unread and (field.confidence >= rules.ocr_low_confidence or corroborated(field)):
             continue  # confident, or uncertain but exactly what the applicant declared
-        what = "could not be read" if unread else f"was read with confidence {field.confidence:.2f}"
-        shown = "" if field.found is None else f" as {field.found!r}"
-        note = f" ({field.note})" if field.note else ""
-        found.append(finding("OCR.LOW_CONFIDENCE", f"{name}{shown} {what}; please confirm it on the evidence{note}",
+        from verify.checks_cross import FIELD_ZH, _show  # checks_cross registers its checks through this module
+
+        label = FIELD_ZH.get(name, name)
+        if unread:
+            what = (f"{label}有未能识别的内容（读作：{_show(name, field.found)}，？为未能识别）" if field.found
+                    else f"{label}未能从材料中识别")
+        else:
+            what = f"{label}识别为“{_show(name, field.found)}”，置信度仅{field.confidence:.2f}（低于{rules.ocr_low_confidence}）"
+        note = f"（识别说明：{field.note}）" if field.note else ""
+        found.append(finding("OCR.LOW_CONFIDENCE", f"{what}，请对照原件确认{note}",
                              field=name, evidence=[e for e in field.evidence if e.extractor is None
                                                    or not e.extractor.startswith(("review_form", "summary_table"))][:3]))
     return found

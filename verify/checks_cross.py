@@ -61,6 +61,11 @@ FIELD_ZH = {
     "education": "学历", "degree": "学位", "school": "毕业院校", "major": "所学专业", "employer": "工作单位",
     "specialty": "申报专业", "appraisals": "年度考核", "ce_hours": "继续教育学时", "publicity_start": "公示开始时间",
     "publicity_end": "公示结束时间",
+    "submission_date": "申报材料日期", "employer_type": "单位性质", "probation_passed": "见习期考核合格",
+    "report_present": "专业技术工作总结", "opinion_present": "单位鉴定意见", "applicant_signed": "申报人签字",
+    "unit_signed": "单位签章", "opinion_itemized": "鉴定意见逐项说明", "opinion_date": "鉴定意见日期",
+    "photo_taken": "公示照片拍摄时间", "publicity_items": "公示内容", "report_sections": "总结报告内容",
+    "work_specialties": "从事专业（材料所述）", "discipline": "处分情况",
 }
 EDUCATION_ZH = {"doctorate": "博士研究生", "master": "硕士研究生", "second_bachelor": "第二学士学位", "bachelor": "大学本科",
                 "junior_college": "大学专科", "secondary": "中专", "below_secondary": "中专以下"}
@@ -427,6 +432,10 @@ def _show(field: str, value) -> str:
         return EDUCATION_ZH.get(value, str(value))
     if field == "degree":
         return DEGREE_ZH.get(value, str(value))
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dict):  # appraisals, CE hours: year by year, an unread year as ？
+        return "；".join(f"{k}年{'度' if field == 'appraisals' else ''}{'？' if v is None else v}" for k, v in value.items())
     return str(value)
 
 
