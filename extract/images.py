@@ -12,7 +12,7 @@ from collections import OrderedDict
 from PIL import Image
 
 from core.records import PageText
-from ingest import read_file
+from ingest import detect_format, read_file
 from ingest.pages import RawPage
 
 log = logging.getLogger("dossier.extract")
@@ -59,9 +59,39 @@ class MemberImages:
         from extract.ocr import normalised_image
         from extract.ocr.normalise import deskew, rotate_upright
 
-        _, items = read_file(page.file, self._members[page.file])
+        raw = self._raw(page)
+        if raw is None:
+            return None
+        colour = deskew(rotate_upright(raw.image.convert("RGB"), page.rotation), page.skew)
+        return normalised_image(raw, page), colour
+
+    def colour_only(self, page: PageText) -> Image.Image | None:
+        """`colour(page)` without making the OCR image when the page is not cached (evidence crops)."""
+        key = (page.file, page.page)
+        if key in self._cache:
+            return self._cache[key][1]
+        if not page.source.startswith("ocr:") or page.file not in self._members:
+            return None
+        from extract.ocr.normalise import deskew, rotate_upright
+
+        try:
+            raw = self._raw(page)
+            return None if raw is None else deskew(rotate_upright(raw.image.convert("RGB"), page.rotation), page.skew)
+        except Exception as exc:
+            log.warning("cannot render %s page %s again: %s", page.file, page.page, exc)
+            return None
+
+    def _raw(self, page: PageText) -> RawPage | None:
+        """The page as ingest read it; a PDF page is rendered alone (not after every page before it)."""
+        data = self._members[page.file]
+        if detect_format(data, page.file) == "pdf":
+            from ingest.pdf import read_page
+
+            raw = read_page(page.file, data, page.page)
+            if raw is not None and raw.image is not None:
+                return raw
+        _, items = read_file(page.file, data)
         for raw in items:
             if isinstance(raw, RawPage) and raw.page == page.page and raw.image is not None:
-                colour = deskew(rotate_upright(raw.image.convert("RGB"), page.rotation), page.skew)
-                return normalised_image(raw, page), colour
+                return raw
         return None

@@ -61,6 +61,32 @@ def open_pdf(path: str, data: bytes) -> Opened:
     return Opened(pages=n_pages, pages_iter=_pages(path, doc, plumber, meta), issues=issues)
 
 
+def read_page(path: str, data: bytes, number: int) -> RawPage | None:
+    """Page `number` (from 1) of a PDF that `open_pdf` read before, exactly as its page iterator gave it,
+    without rendering the pages before it (extractors and evidence crops come back for one page).
+    None when the file or the page cannot be read now."""
+    try:
+        doc = pdfium.PdfDocument(data, password="")
+    except pdfium.PdfiumError:
+        return None
+    plumber = None
+    try:
+        if not 1 <= number <= len(doc):
+            return None
+        try:
+            plumber = pdfplumber.open(io.BytesIO(data), password="")
+            ppage = plumber.pages[number - 1] if number <= len(plumber.pages) else None
+        except Exception:
+            ppage = None  # as in open_pdf: no text layer, the page is rendered
+        return _one_page(path, number, doc, ppage, _pdf_meta(doc))
+    except Exception:
+        return None
+    finally:
+        if plumber is not None:
+            plumber.close()
+        doc.close()
+
+
 def _broken(data: bytes, exc: Exception) -> IngestError:
     kind = "truncated" if not _has_eof(data) else "corrupt"
     return ingest_error(kind, str(exc)[:160])
