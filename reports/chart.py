@@ -31,9 +31,24 @@ def _day(e: TimelineEvent) -> dt.date:
     return dt.date(*parts)
 
 
+# the last weeks' events: the day chart below draws them day by day; the career axis shows one mark
+FINAL_KINDS = ("publicity_start", "photo", "publicity_end", "submission", "intake", "window_close")
+FINAL_WEEKS = 13
+
+
 def career_svg(events: list[TimelineEvent]) -> str:
-    """Events on one axis (birth left out: the header says it); '' when fewer than two dated events."""
-    shown = [e for e in events if e.kind not in ("birth",)]
+    """Events on one axis (birth left out: the header says it); '' when fewer than two dated events.
+
+    The publicity, its photos, the submission and the notice's days crowd the last weeks: within
+    FINAL_WEEKS of the window's close they become one mark (公示与报送, drawn day by day below)."""
+    close = next((_day(e) for e in events if e.kind == "window_close"), None)
+    final = [e for e in events if e.kind in FINAL_KINDS and close is not None
+             and abs((_day(e) - close).days) <= FINAL_WEEKS * 7]
+    shown = [e for e in events if e.kind not in ("birth",) and e not in final]
+    if final:
+        first = min(final, key=_day)
+        shown.append(first.model_copy(update={"kind": "final", "label": "公示与报送（见下方日历）", "source": "notice",
+                                              "weak": any(e.weak for e in final)}))
     if len(shown) < 2:
         return ""
     days = [_day(e) for e in shown]
@@ -71,7 +86,7 @@ def career_svg(events: list[TimelineEvent]) -> str:
     rows_end = [-1e9] * 4
     for e, d in sorted(((e, _day(e)) for e in shown if e.kind != "appraisal"), key=lambda p: p[1]):
         xx = x(d)
-        label = f"{e.label} {zh_date(e.date)}"
+        label = e.label if e.kind == "final" else f"{e.label} {zh_date(e.date)}"
         width = 12.5 * len(label) + 8
         row = next((i for i, end in enumerate(rows_end) if xx >= end), min(range(4), key=lambda i: rows_end[i]))
         rows_end[row] = xx + width

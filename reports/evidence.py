@@ -28,14 +28,17 @@ PDF_SCALE = 2.0  # text-layer PDF pages: points → pixels
 TEXT_HEIGHT = 30  # the boxed text's height in the crop, pixels: readable on screen and on A4
 MAX_WIDTH = 900
 MAX_HEIGHT = 600
+PAGE_WIDTH = 640  # a whole page, when the evidence names no region
 PER_FIELD = 3  # evidence items of one field that get a crop
 
 
 def crop_name(ev: Evidence) -> str | None:
-    """The file name (inside `evidence/`) of `ev`'s crop; None when it has no page region."""
-    if ev.page is None or ev.bbox is None:
+    """The file name (inside `evidence/`) of `ev`'s crop — of the whole page, reduced, when the evidence
+    names a page but no region (a photo's capture time, a page missing a signature); None without a page."""
+    if ev.page is None:
         return None
-    key = f"{ev.file}|{ev.page}|" + ",".join(f"{v:.1f}" for v in ev.bbox)
+    where = "page" if ev.bbox is None else ",".join(f"{v:.1f}" for v in ev.bbox)
+    key = f"{ev.file}|{ev.page}|{where}"
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16] + ".jpg"
 
 
@@ -85,7 +88,8 @@ def write_evidence(report: Report, dossier: Dossier, images, members: dict[str, 
                 written += 1
                 continue
             try:
-                crop(image, ev.bbox, scale).save(target, "JPEG", quality=85, optimize=True)
+                shot = thumbnail(image) if ev.bbox is None else crop(image, ev.bbox, scale)
+                shot.save(target, "JPEG", quality=85, optimize=True)
                 written += 1
             except Exception as exc:
                 log.warning("cannot crop %s page %s %s: %s", ev.file, ev.page, ev.bbox, exc)
@@ -94,7 +98,7 @@ def write_evidence(report: Report, dossier: Dossier, images, members: dict[str, 
 
 def _page_image(page: PageText, images, members: dict[str, bytes]) -> tuple[Image.Image | None, float]:
     if page.source.startswith("ocr:"):
-        return images.colour(page), 1.0
+        return images.colour_only(page), 1.0
     if page.source == "text_layer" and page.file in members:
         import pypdfium2 as pdfium
 
@@ -105,6 +109,14 @@ def _page_image(page: PageText, images, members: dict[str, bytes]) -> tuple[Imag
         finally:
             doc.close()
     return None, 1.0
+
+
+def thumbnail(image: Image.Image) -> Image.Image:
+    """The whole page, reduced to PAGE_WIDTH pixels wide."""
+    page = image.convert("RGB")
+    if page.width > PAGE_WIDTH:
+        page = page.resize((PAGE_WIDTH, max(1, round(page.height * PAGE_WIDTH / page.width))), Image.LANCZOS)
+    return page
 
 
 def crop(image: Image.Image, bbox: Iterable[float], scale: float = 1.0) -> Image.Image:

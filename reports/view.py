@@ -16,7 +16,9 @@ from pathlib import Path
 from core.records import Evidence, Report, TimelineEvent
 from reports.evidence import FOLDER, crop_name
 from verify.calendar import CalendarUnknown, working_days
+from verify.checks_conditions import REPORT_SECTION_ZH
 from verify.checks_cross import DEGREE_ZH, DOC_ZH, EDUCATION_ZH, FIELD_ZH
+from verify.checks_publicity import ITEM_ZH
 from verify.checks_scope import KIND_ZH
 from verify.rules import NoticeRules
 
@@ -24,6 +26,7 @@ SEVERITIES = ("block", "error", "warn", "info")
 SEVERITY_ZH = {"block": "否决", "error": "错误", "warn": "提示复核", "info": "信息"}
 VERDICT_ZH = {"eligible": "符合条件", "needs_review": "需人工复核", "ineligible": "不符合条件"}
 FIELD_LABELS = FIELD_ZH
+WORDS_ZH = {"publicity_items": ITEM_ZH, "report_sections": REPORT_SECTION_ZH}  # list fields of coded words
 DATE_FIELDS = ("birth_date", "graduation_date", "work_start_date", "technician_date", "probation_end_date",
                "submission_date", "publicity_start", "publicity_end", "opinion_date")
 # a document type → the rule that reports it absent (EVID.MISSING names the type in `field`)
@@ -168,6 +171,8 @@ def show(name: str, value) -> str:
                         for y, h in sorted(value.items())) or "（无）"
     if isinstance(value, dict):
         return "；".join(f"{k}：{show(name, v)}" for k, v in value.items())
+    if name in WORDS_ZH and isinstance(value, (list, tuple)):
+        return "、".join(WORDS_ZH[name].get(v, str(v)) for v in value) or "（无）"
     if isinstance(value, (list, tuple)):
         return "、".join(show(name, v) for v in value) or "（无）"
     return str(value)
