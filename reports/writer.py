@@ -8,7 +8,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from core.records import Dossier, DocumentEntry, Finding, Report, TimelineEvent, Verdict
+from reports.docx_report import write_docx
 from reports.html import render_index_html, render_report_html
+from reports.summary import write_summary
 from reports.view import applicant_view
 from verify.rules import NoticeRules, load_rules
 
@@ -48,6 +50,10 @@ def write_report(report: Report, out: Path, rules: NoticeRules | None = None) ->
     try:
         view = applicant_view(report, rules, folder)
         (folder / "report.html").write_text(render_report_html(view), encoding="utf-8")
+        try:  # its own try: a failed Word report keeps the HTML
+            write_docx(view, folder / "report.docx", folder)
+        except Exception as exc:
+            log.exception("cannot write report.docx of %s: %s", report.applicant, exc)
     except Exception as exc:  # the JSON report stands; the reviewer sees the problem in the log and index
         log.exception("cannot write the reports of %s: %s", report.applicant, exc)
     return path
@@ -69,6 +75,10 @@ def write_batch(
     }
     (out / "batch.json").write_text(_dump(batch), encoding="utf-8")
     notice = rules if isinstance(rules, NoticeRules) else load_rules()
+    try:  # before index.html, and on its own: neither depends on the other
+        write_summary(reports, out / "summary.xlsx")
+    except Exception as exc:
+        log.exception("cannot write summary.xlsx: %s", exc)
     (out / "index.html").write_text(render_index_html(reports, notice, batch_files), encoding="utf-8")
 
 
