@@ -1,4 +1,6 @@
-"""Writes the outputs of ../shared/spec/interface.md (report.json, batch.json, index.html)."""
+"""Writes the outputs of ../shared/spec/interface.md: per applicant report.json, report.html and
+report.docx (evidence crops come from the pipeline: reports.evidence); per batch batch.json, summary.xlsx
+and index.html. A report that cannot be drawn leaves report.json standing and is logged."""
 from __future__ import annotations
 
 import json
