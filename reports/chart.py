@@ -9,12 +9,14 @@ working days numbered. Every text is escaped here: the SVG goes into the page as
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from html import escape
 
 from core.records import TimelineEvent
 from reports.view import PublicityView, zh_date
 from verify.calendar import CalendarUnknown, is_working_day
 
+log = logging.getLogger("dossier.reports")
 WIDTH = 940
 PASSING = {"优秀": "#2e7d32", "合格": "#43a047", "称职": "#43a047"}
 BASIC = {"基本合格": "#f9a825", "基本称职": "#f9a825"}
@@ -154,3 +156,17 @@ def days_svg(pub: PublicityView | None) -> str:
               f'<tspan fill="#777">灰色 休息日（含调休）</tspan></text>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} 150" width="100%" '
             f'role="img" aria-label="公示期与报送时间">{caption}{"".join(parts)}{legend}</svg>')
+
+
+def svg_png(svg: str, width: int = 1880) -> bytes | None:
+    """One of these charts as PNG (the Word report's picture), drawn by cairosvg with the system's CJK
+    fonts; None for an empty chart or when it cannot be drawn (the report keeps the timeline table)."""
+    if not svg:
+        return None
+    try:
+        import cairosvg
+
+        return cairosvg.svg2png(bytestring=svg.encode("utf-8"), output_width=width)
+    except Exception as exc:  # noqa: BLE001 — a chart is a convenience beside the table
+        log.warning("cannot draw the timeline chart as PNG: %s", exc)
+        return None

@@ -14,6 +14,7 @@ that is missing or does not open as an image is shown as its caption only.
 """
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from PIL import Image
 
+from reports.chart import career_svg, days_svg, svg_png
 from reports.view import SEVERITIES, SEVERITY_ZH, ApplicantView, EvidenceView, zh_date
 
 FONT = "Noto Sans CJK SC"  # installed by the set-up (fonts-noto-cjk); LibreOffice renders with it
@@ -38,6 +40,7 @@ CROP_CELL_CM = 4.8  # a crop inside the declared-vs-found table
 PICTURE_FORMATS = ("JPEG", "PNG", "GIF", "BMP", "TIFF")  # what python-docx places
 CM_PER_PX = 0.015  # crops show text ~30 px high (reports.evidence.TEXT_HEIGHT): 4.5 mm on paper
 TEXT_WIDTH_CM = 17.0  # A4 less the margins
+CHART_CM = 17.0  # the timeline charts, the text width
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -332,6 +335,10 @@ def _timeline(doc, v: ApplicantView) -> None:
             line += f"；申报材料日期：{zh_date(pub.submission.isoformat())}"
         short = pub.working_days is not None and pub.working_days < pub.minimum
         _para(doc, line + "。", color=RED if short else None)
+    for svg in (career_svg(v.events), days_svg(v.publicity)):
+        png = svg_png(svg)
+        if png is not None:
+            doc.add_paragraph().add_run().add_picture(io.BytesIO(png), width=Cm(CHART_CM))
     widths = [3.4, 5.4, 3.4, 4.8]
     table = _table(doc, ["日期", "事项", "来源", "依据"], widths)
     for t in v.timeline:

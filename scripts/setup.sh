@@ -11,6 +11,7 @@ APT_PACKAGES=(
   libheif1                                                 # HEIC phone photos
   chromium                                                 # the reports' browser test (headless)
   libreoffice-writer-nogui                                 # report.docx → PDF in the reports' test
+  libcairo2                                                # cairosvg: the timeline chart in report.docx
   python3-venv
 )
 

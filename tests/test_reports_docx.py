@@ -133,3 +133,23 @@ def test_untrusted_text_missing_and_broken_crops(tmp_path):
         xml = z.read("word/document.xml").decode("utf-8")
     assert "<script" not in xml and "&lt;script&gt;" in xml
     assert not list(folder.glob("*.part"))
+
+
+def test_the_timeline_charts_are_pictures_in_the_word_report(tmp_path):
+    """The same SVG charts as the HTML, drawn to PNG: the career axis and the publicity's days."""
+    from core.records import TimelineEvent
+
+    events = tuple(TimelineEvent(kind=k, date=d, precision=p, label=label, source=s) for k, d, p, label, s in (
+        ("graduation", "2019-07-01", "day", "毕业", "found"), ("technician", "2021-03-01", "day", "聘任技术员", "found"),
+        ("appraisal", "2023", "year", "2023年度考核：合格", "found"),
+        ("publicity_start", "2024-11-27", "day", "公示开始", "found"), ("publicity_end", "2024-12-02", "day", "公示结束", "found"),
+        ("window_close", "2024-12-20", "day", "报送截止", "notice")))
+    fields = {"publicity_start": FieldReport(found="2024-11-27"), "publicity_end": FieldReport(found="2024-12-02")}
+    report = Report(applicant="甲-单位", verdict="ineligible", fields=fields, timeline=events)
+    view = applicant_view(report, load_rules(), tmp_path)
+    assert view.publicity is not None and view.publicity.working_days == 4
+    write_docx(view, tmp_path / "report.docx", tmp_path)
+    doc = Document(tmp_path / "report.docx")
+    assert len(doc.inline_shapes) == 2  # no crops here: both pictures are the charts
+    assert all(abs(s.width - Cm(17)) < Cm(0.1) for s in doc.inline_shapes)
+    assert any("共 4 个工作日" in p.text for p in doc.paragraphs)
