@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-YEAR_MIN, YEAR_MAX = 1950, 2035
+YEAR_MIN, YEAR_MAX = 1950, 2035  # implied_digits relies on 1950 <= YEAR_MIN and YEAR_MAX <= 2099
 # A day printed without its 日 is often a day whose last digit (and the 日) OCR lost: below the
 # rules file's usual 0.8 threshold, so a human confirms it.
 CERTAIN, REPAIRED, UNMARKED_DAY, DAMAGED = 1.0, 0.9, 0.75, 0.6
@@ -76,6 +76,10 @@ class DateMatch:
     value: str | None  # "YYYY-MM-DD" or "YYYY-MM"; None when impossible or the year is missing
     certainty: float  # 1.0 read exactly; 0.9 after a certain OCR repair; lower for guesses
     problem: str | None = None
+    # offsets (in the text given) of characters the date's grammar leaves no choice for: the second
+    # digit of a year, which its first fixes within YEAR_MIN..YEAR_MAX (二〇二四's 〇, 1993's 9). How
+    # sure OCR was of such a character says nothing about the date (see `implied_digits`).
+    implied: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,7 @@ def _number(s: str) -> tuple[int, bool]:
 
 
 def _make(text: str, start: int, end: int, year: int | None, month: int, day: int | None,
-          certainty: float, problem: str | None = None) -> DateMatch:
+          certainty: float, problem: str | None = None, implied: tuple[int, ...] = ()) -> DateMatch:
     """A DateMatch whose value is set only when the year is known and the date exists."""
     value = None
     last_day = calendar.monthrange(year if year else 2000, month)[1] if 1 <= month <= 12 else 0
@@ -168,7 +172,34 @@ def _make(text: str, start: int, end: int, year: int | None, month: int, day: in
         problem = f"year {year} outside {YEAR_MIN}-{YEAR_MAX}"
     elif problem is None:
         value = shown
-    return DateMatch(start, end, text[start:end], year, month, day, value, certainty, problem)
+    return DateMatch(start, end, text[start:end], year, month, day, value, certainty, problem,
+                     implied if value is not None else ())
+
+
+def _digit(ch: str) -> int | None:
+    """The value of one character of a year as printed or OCR'd (2, 二, 贰, 〇, O, l), else None."""
+    if "0" <= ch <= "9":
+        return int(ch)
+    if ch in _ZERO_HAN or ch in _ZERO_LOOKALIKE:
+        return 0
+    if ch in _ONE_LOOKALIKE:
+        return 1
+    return _HAN_VALUE.get(ch)
+
+
+def implied_digits(norm: str, start: int, end: int) -> tuple[int, ...]:
+    """Offsets of the characters of the year norm[start:end] that its first digit fixes.
+
+    Within YEAR_MIN..YEAR_MAX (1950–2035) a year starting with 1 continues with 9 and one starting with
+    2 continues with 0: the second digit is implied by the first. OCR is least sure of exactly that
+    character in a printed year (〇, ○, O, 0 look alike, and all mean zero), so its confidence must not
+    make the whole date weak. Empty unless the second digit read is the implied one.
+    """
+    chars = [i for i in range(start, end) if not norm[i].isspace()]
+    if len(chars) != 4:
+        return ()
+    first, second = _digit(norm[chars[0]]), _digit(norm[chars[1]])
+    return (chars[1],) if (first, second) in ((1, 9), (2, 0)) else ()
 
 
 def _unit_follows(norm: str, pos: int) -> bool:
@@ -192,7 +223,8 @@ def _read_marked(m: re.Match, norm: str, text: str) -> DateMatch | None:
         certainty = certainty if m["dm"] else min(certainty, UNMARKED_DAY)
     if m["ym"] == "午" and not (day and m["dm"]):  # 午 reads as 年 only inside a whole 年月日 date
         return None
-    return _make(text, m.start(), end, year[0], month, day, certainty)
+    return _make(text, m.start(), end, year[0], month, day, certainty,
+                 implied=implied_digits(norm, m.start("y"), m.end("y")))
 
 
 def _read_numeric(m: re.Match, norm: str, text: str) -> DateMatch | None:
@@ -210,7 +242,8 @@ def _read_numeric(m: re.Match, norm: str, text: str) -> DateMatch | None:
     if mixed and m["s"] != ".":
         return None
     certainty = REPAIRED if year[1] or rep_m or rep_d or mixed else CERTAIN
-    return _make(text, m.start(), m.end(), year[0], month, day, certainty)
+    return _make(text, m.start(), m.end(), year[0], month, day, certainty,
+                 implied=implied_digits(norm, m.start("y"), m.end("y")))
 
 
 def _read_broken(m: re.Match, norm: str, text: str) -> DateMatch | None:

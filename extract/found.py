@@ -34,6 +34,7 @@ class Hit:
     end: int
     certainty: float
     problem: str | None = None
+    implied: tuple[int, ...] = ()  # offsets of characters the grammar fixes (dates.DateMatch.implied)
 
 
 # --- readers: text → hits (spans relative to the text given) ---------------------------------------
@@ -43,7 +44,7 @@ def _from_reading(r) -> list[Hit]:
 
 
 def _read_date(text: str) -> list[Hit]:
-    return [Hit(m.value, m.start, m.end, m.certainty, m.problem) for m in dates.find_dates(text)]
+    return [Hit(m.value, m.start, m.end, m.certainty, m.problem, m.implied) for m in dates.find_dates(text)]
 
 
 FORM_WORDS = frozenset("盖章 公章 签字 签名 签章 盖公章".split())
@@ -135,19 +136,29 @@ def label_pattern(label: str) -> re.Pattern:
     It must start a line or follow a space/punctuation, so 专业 does not match inside 所学专业.
     """
     gap = r"[ \t()（）]*"  # never across a line end
-    body = gap.join(re.escape(ch) for ch in label)
+    forms = [gap.join(re.escape(ch) for ch in label)]
     if len(label) >= 5:
         # a long label wraps in a narrow cell and its last character lands on the next line
         # ("见习结束时" / "间"): the rest alone still names it, when nothing follows on the line
-        head = gap.join(re.escape(ch) for ch in label[:-1])
-        body = rf"(?:{body}|{head}(?=[ \t]|$))"
+        forms.append(gap.join(re.escape(ch) for ch in label[:-1]) + r"(?=[ \t]|$)")
+    if _wraps_its_word(label):
+        # a date label's closing word wraps whole ("见习结束" / "时间"): the head names it only when a
+        # date follows it on the line (a header row of heads is left to the rules for torn labels)
+        forms.append(gap.join(re.escape(ch) for ch in label[:-2]) + r"(?=[ \t]+[0-9０-９一二壹贰〇○])")
+    body = "(?:" + "|".join(forms) + ")"
     return re.compile(rf"(?:^|(?<=[\s，,。；;：:、（(）)]))[（(]?{body}[）)]?[\s：:]*", re.M)
+
+
+def _wraps_its_word(label: str) -> bool:
+    """A label of six or more characters that ends in the two-character word 时间 or 日期."""
+    return len(label) >= 6 and label.endswith(("时间", "日期"))
 
 
 @lru_cache(maxsize=1)
 def _known_labels() -> frozenset[str]:
     known = {re.sub(r"[\s()（）]", "", w) for w in load_fields().all_labels()}
-    return frozenset(known | {w[:-1] for w in known if len(w) >= 5})  # wrapped in its cell (see label_pattern)
+    wrapped = {w[:-1] for w in known if len(w) >= 5} | {w[:-2] for w in known if _wraps_its_word(w)}
+    return frozenset(known | wrapped)  # wrapped in its cell (see label_pattern)
 
 
 @lru_cache(maxsize=1)
@@ -230,7 +241,7 @@ def _range_hits(segment: str, which: str) -> list[Hit]:
     out = []
     for r in dates.find_ranges(segment):
         m = r.start if which == "start" else r.end
-        out.append(Hit(m.value, m.start, m.end, m.certainty, m.problem))
+        out.append(Hit(m.value, m.start, m.end, m.certainty, m.problem, m.implied))
     return out
 
 
@@ -301,11 +312,25 @@ def _complete_wrapped(text: DocText, hit: Hit, end: int) -> tuple[Hit, int]:
     return hit, end
 
 
+def ocr_confidence(text: DocText, start: int, end: int, implied: tuple[int, ...] = ()) -> float:
+    """The lowest OCR confidence among the characters of text[start:end] other than those at `implied`
+    (characters the value's grammar fixes whatever OCR thought of them)."""
+    cuts = sorted(i for i in set(implied) if start <= i < end)
+    spans, at = [], start
+    for i in cuts:
+        spans.append((at, i))
+        at = i + 1
+    spans.append((at, end))
+    confs = [text.confidence(a, b) for a, b in spans if b > a]
+    return min(confs) if confs else text.confidence(start, end)
+
+
 def value_at(field: str, value, text: DocText, start: int, end: int, extractor: str, doc: Document,
-             certainty: float = 1.0, note: str | None = None) -> ExtractedValue:
+             certainty: float = 1.0, note: str | None = None, implied: tuple[int, ...] = ()) -> ExtractedValue:
     """A reading of `field` from text[start:end]: its evidence, and a confidence that is the OCR
-    confidence of those characters times `certainty` (how sure the reading's grammar is)."""
-    confidence = text.confidence(start, end) * certainty
+    confidence of those characters (but those at the offsets `implied`) times `certainty` (how sure
+    the reading's grammar is)."""
+    confidence = ocr_confidence(text, start, end, implied) * certainty
     return ExtractedValue(field=field, value=value, evidence=text.evidence(start, end, extractor), extractor=extractor,
                           document=doc.type, confidence=round(min(max(confidence, 0.0), 1.0), 3), note=note)
 
@@ -336,7 +361,8 @@ def read_fields(doc: Document, pages: list[PageText], extractor: str) -> list[Ex
             if rule.full_date and isinstance(hit.value, str) and len(hit.value) == 7:
                 certainty *= 0.5
                 note = "; ".join(n for n in (note, "only the month is legible; the day was lost") if n)
-            out.append(value_at(field, hit.value, text, start, end, extractor, doc, certainty, note))
+            out.append(value_at(field, hit.value, text, start, end, extractor, doc, certainty, note,
+                                tuple(base + i for i in hit.implied)))
             break
         else:
             unread = _unread_label(texts[False], rules, extractor, field, doc)

@@ -11,7 +11,7 @@ import re
 
 
 from core.records import Document, Evidence, ExtractedValue, PageText
-from extract import dates
+from extract import dates, values
 from extract.doctext import DocText
 from extract.extractors import ExtractContext
 from extract.found import label_pattern, value_at as _value
@@ -137,7 +137,8 @@ def diploma_date(doc: Document, text: DocText, extractor: str) -> list[Extracted
     if full_dates:
         m = full_dates[-1]
         if m.value is not None:
-            return [_value("graduation_date", m.value, text, m.start, m.end, extractor, doc, m.certainty, m.problem)]
+            return [_value("graduation_date", m.value, text, m.start, m.end, extractor, doc, m.certainty, m.problem,
+                           m.implied)]
         # the issue date is there but not legible: kept unread (a second engine gets to look at it) ...
         out.append(_value("graduation_date", None, text, m.start, m.end, extractor, doc, 0.0,
                           f"the issue date reads {m.text!r}: {m.problem}"))
@@ -393,20 +394,30 @@ RESULT_LABELS = ("考核结果", "考核意见", "考核等次", "单位考核�
 
 def probation_ticks(doc: Document, text: DocText, ctx: ExtractContext, extractor: str,
                     so_far: list[ExtractedValue]) -> list[ExtractedValue]:
-    """A pass/fail result printed as boxes (☑合格 □不合格) whose marks OCR dropped: read from the pixels."""
+    """A pass/fail result printed as boxes (☑合格 □不合格) whose marks OCR dropped: read from the pixels.
+
+    Also where the text reading only inferred the tick (the one option OCR printed no 口 before is
+    taken as ticked, at values.INFERRED): the pixels, when they agree, are the better evidence; when
+    they disagree nothing is added and the weak text reading goes to a human."""
     from extract.appraisal import options_at, tick_from_pixels
 
-    if any(v.field == "probation_passed" and v.value is not None for v in so_far):
-        return []
+    read = {v.value for v in so_far if v.field == "probation_passed" and v.value is not None}
     for label in RESULT_LABELS:
         for m in label_pattern(label).finditer(text.text):
-            options, _, _ = options_at(text, m)
-            if {o.value for o in options} >= {"合格", "不合格"}:
-                got = tick_from_pixels(text, options, ctx)
-                if got is not None:
-                    o, certainty = got
-                    return [_value("probation_passed", o.value == "合格", text, o.start, o.end, extractor, doc,
-                                   certainty, "read from the ticked box")]
+            options, span_start, span_end = options_at(text, m)
+            if not {o.value for o in options} >= {"合格", "不合格"}:
+                continue
+            choice = values.read_tick_choice(text.text[min(span_start, m.end()):span_end])
+            if read and (choice is None or choice.value is None or choice.certainty >= values.CERTAIN):
+                return []  # read from a tick OCR saw (or not from this list): the text reading stands
+            got = tick_from_pixels(text, options, ctx)
+            if got is None:
+                return []
+            o, certainty = got
+            if read and read != {o.value == "合格"}:
+                return []
+            return [_value("probation_passed", o.value == "合格", text, o.start, o.end, extractor, doc,
+                           certainty, "read from the ticked box")]
     return []
 
 
@@ -425,7 +436,7 @@ def probation_period(doc: Document, text: DocText, extractor: str,
         return []
     _, end = pairs[0]
     return [_value("probation_end_date", end.value, text, end.start, end.end, extractor, doc, 0.8 * end.certainty,
-                   "the end of the one year-long period on the form; its label was not legible")]
+                   "the end of the one year-long period on the form; its label was not legible", end.implied)]
 
 
 # Documents whose own text speaks of the applicant's sanctions; any other document is searched for one

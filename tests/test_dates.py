@@ -334,3 +334,25 @@ def test_second_dot_read_as_colon_or_comma_is_repaired_with_lower_certainty(text
 
 def test_mixed_separators_other_than_dot_are_not_read():
     assert all(m.day is None for m in find_dates("2024-12:18"))
+
+
+@pytest.mark.parametrize("text, implied", [
+    ("二〇二四年十一月二十二日", "〇"), ("二○二四年十一月二十八日", "○"), ("二O二四年十一月", "O"),
+    ("1993年7月1日", "9"), ("2O24.11.25", "O"), ("公示期2024年11月27日", "0"), ("一九九八年七月一日", "九"),
+])
+def test_the_second_digit_of_a_year_is_implied_by_the_first(text, implied):
+    (m,) = find_dates(text)
+    assert m.value is not None
+    assert [text[i] for i in m.implied] == [implied]
+
+
+@pytest.mark.parametrize("text", ["二二四年五月一日", "2124年3月1日", "11月29日", "1949年10月1日"])
+def test_no_digit_is_implied_where_the_year_is_not_read(text):
+    assert all(m.implied == () for m in find_dates(text))
+
+
+def test_implied_digits_are_those_of_each_date_of_a_period():
+    text = "公示时间：2024年11月27日至2024年12月4日"
+    (r,) = find_ranges(text)
+    assert [text[i] for i in r.start.implied + r.end.implied] == ["0", "0"]
+    assert r.start.implied[0] == text.index("2024") + 1 and r.end.implied[0] == text.rindex("2024") + 1

@@ -311,3 +311,48 @@ def test_an_opinion_set_out_as_table_rows_of_conditions_is_itemised_a_flat_parag
                  "资历条件 2016年5月起聘任为技术员。", "考核条件 任现职以来年度考核均为合格。")
     flat = _read("unit_opinion", "单位鉴定意见", "该同志政治立场坚定，学历符合要求，工作认真负责，考核合格，同意推荐。")
     assert rows["opinion_itemized"].value is True and flat["opinion_itemized"].value is False
+
+
+def _read_weak(doc_type: str, text: str, weak: dict[int, float], *others: str) -> dict:
+    """Like _read, with one word per character of `text` and OCR confidences `weak` (index → confidence)."""
+    from core.records import Word
+
+    words = tuple(Word(text=ch, bbox=(100 + 30 * i, 100, 130 + 30 * i, 140), confidence=weak.get(i, 0.99))
+                  for i, ch in enumerate(text) if not ch.isspace())
+    first = Line(text=text, bbox=(100, 100, 100 + 30 * len(text), 140), confidence=min(w.confidence for w in words),
+                 words=words)
+    rest = tuple(Line(text=t, bbox=(100, 160 + 60 * i, 100 + 30 * len(t), 200 + 60 * i), confidence=0.99)
+                 for i, t in enumerate(others))
+    page = PageText(file="scan.pdf", page=1, width=2000, height=3000, source="ocr:test@1", lines=(first, *rest))
+    doc = Document(type=doc_type, file="scan.pdf", pages=(1,), sha256="0")
+    return {v.field: v for v in extractors.get(doc_type)(doc, [page], ExtractContext())}
+
+
+def test_a_weakly_read_year_digit_that_the_first_fixes_does_not_weaken_the_date():
+    text = "开始时间 二〇二四年十一月二十二日 结束时间 二〇二四年十一月二十八日"
+    zeros = [i for i, ch in enumerate(text) if ch == "〇"]
+    got = _read_weak("publicity_record", text, {zeros[0]: 0.497, zeros[1]: 0.484}, "公示结果 无异议")
+    assert got["publicity_start"].value == "2024-11-22" and got["publicity_start"].confidence >= 0.95
+    assert got["publicity_end"].value == "2024-11-28" and got["publicity_end"].confidence >= 0.95
+    # the evidence still shows what OCR said of the characters
+    assert got["publicity_start"].evidence[0].confidence < 0.5
+
+
+def test_a_weakly_read_digit_that_carries_the_date_still_weakens_it():
+    text = "开始时间 二〇二四年十一月二十二日 结束时间 二〇二四年十一月二十八日"
+    got = _read_weak("publicity_record", text, {text.index("四"): 0.5, text.rindex("八"): 0.45})
+    assert got["publicity_start"].confidence <= 0.5 and got["publicity_end"].confidence <= 0.45
+
+
+def test_a_date_label_whose_closing_word_wrapped_whole_still_names_its_value():
+    # a narrow two-line label cell: 见习结束 / 时间, the date to its right on the first line
+    got = _read("probation", "见习期满考核鉴定表", "见习开始 见习结束 2015年10月8日", "2014年10月9日", "时间 时间",
+                "考核等次 合格")
+    assert got["probation_end_date"].value == "2015-10-08" and got["probation_end_date"].note is None
+
+
+def test_a_publicity_period_labelled_qi_zhi_is_read_after_its_label():
+    got = _read("publicity_record", "任职资格评审推荐过程三公示纪实表", "申报人 孙燕",
+                "公示起止时间 2024年11月27日至2024年12月4日", "公示地点 单位门口公示栏")
+    assert got["publicity_start"].value == "2024-11-27" and got["publicity_start"].confidence >= 0.95
+    assert got["publicity_end"].value == "2024-12-04" and got["publicity_end"].confidence >= 0.95
