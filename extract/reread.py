@@ -41,7 +41,9 @@ def _read_again(field: str, text: str):
         return (r.value, r.certainty) if r and r.value is not None else None
     if field == "appraisals":
         g = readers.find_grades(text)
-        return (g[0].value, g[0].certainty) if len(g) == 1 else None
+        if len(g) == 1:
+            return g[0].value, g[0].certainty
+        return _grade_fragment(text) if not g else None
     if field in RANGE_END:  # one end of a period: only a whole period read again can say which end
         ranges = [r for r in dates.find_ranges(text) if r.start.value and r.end.value]
         if len(ranges) != 1:
@@ -56,6 +58,25 @@ def _read_again(field: str, text: str):
         return None
     found = [m for m in dates.find_dates(text) if m.value]
     return (found[0].value, found[0].certainty) if len(found) == 1 else None
+
+
+def _grade_fragment(text: str):
+    """(grade, 1.0) for a cell that holds only part of one grade word, a part no other grade word
+    contains ("秀" of 优秀, whose 优 a pen tick covered), as extract/appraisal.py reads it; else None."""
+    from extract.lexicon import load_lexicon
+
+    rest = re.sub(r"[\s口囗□☐▢☑✓√☒■✔▣]", "", text)
+    holders = [g for g in load_lexicon().grade_words() if rest and rest in g] if len(rest) <= 3 else []
+    return (holders[0], 1.0) if len(holders) == 1 else None
+
+
+def _grammar_certainty(value: ExtractedValue) -> float:
+    """How sure the reading's grammar (or pixels) was, apart from OCR: its confidence over the lowest OCR
+    confidence of its evidence. Another engine reading the same characters confirms only the characters."""
+    ocr = min((e.confidence for e in value.evidence if e.confidence is not None), default=None)
+    if not ocr or ocr <= 0:
+        return 1.0
+    return min(1.0, round(value.confidence / ocr, 2))
 
 
 def _line_box(page: PageText, bbox) -> tuple[float, float, float, float] | None:
@@ -131,7 +152,7 @@ def reread(value: ExtractedValue, pages: dict[tuple[str, int], PageText], ctx: E
             return value.model_copy(update={"note": _join(value.note, f"{engine} also reads only the month")})
         if i > 0:  # the same engine again, at 2×: consistent, but not an independent confirmation
             return value.model_copy(update={"note": _join(value.note, f"{engine} at 2× reads the same")})
-        confidence = max(value.confidence, min(conf, 1.0), CONFIRMED)
+        confidence = min(max(value.confidence, min(conf, 1.0), CONFIRMED), _grammar_certainty(value))
         return value.model_copy(update={"confidence": round(min(confidence, 1.0), 3),
                                         "note": _join(value.note, f"confirmed by {engine}")})
     support_new = conf * certainty

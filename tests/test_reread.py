@@ -78,3 +78,25 @@ def test_an_appointment_period_read_again_gives_its_start_and_a_torn_period_give
     assert _read_again("technician_date", "聘期自2018年11月1日至2021年10月31日止") == ("2018-11-01", 1.0)
     assert _read_again("technician_date", "二oO一八年十一月一日至2021年10月31日止") is None
     assert _read_again("birth_date", "1990年1月2日") == ("1990-01-02", 1.0)
+
+
+def test_a_grade_fragment_read_again_names_the_one_grade_that_holds_it():
+    from extract.reread import _read_again
+
+    assert _read_again("appraisals", "秀") == ("优秀", 1.0)
+    assert _read_again("appraisals", "口 秀") == ("优秀", 1.0)
+    assert _read_again("appraisals", "格") is None  # 合格, 基本合格 and 不合格 all hold it
+    assert _read_again("appraisals", "尤秀") is None
+
+
+def test_a_confirmed_grade_keeps_the_certainty_of_the_tick_that_chose_it():
+    # a ticked option whose 优 the pen tick covered: Tesseract read "秀" weakly (0.80); the pixels chose its
+    # box at 0.85. RapidOCR reading "秀" too confirms the characters, not the tick.
+    page, image, box = _page_and_image("秀")
+    weak = ExtractedValue(field="appraisals", value={"2021": "优秀"}, extractor="appraisal@1", document="appraisal",
+                          confidence=0.68, evidence=(Evidence(file="s.pdf", page=1, bbox=(100, 20, 300, 60), text="2021",
+                                                              confidence=0.999),
+                                                     Evidence(file="s.pdf", page=1, bbox=box, text="秀", confidence=0.8)))
+    got = reread(weak, {("s.pdf", 1): page}, ExtractContext(images=OnePage(image)), second_engine("tesseract@1"))
+    assert got.value == {"2021": "优秀"} and "confirmed by rapidocr" in got.note
+    assert got.confidence == 0.85
