@@ -10,8 +10,9 @@ A field's degradation is that of the page its value was read from (or should hav
 
 The cached OCR output is not invalidated by changes to ingest or OCR: pass --reread after one.
 
-Prints a field × degradation table, the first errors (for whoever fixes the extractors) and the
-declared-value accuracy; writes bench/out/fields.json.
+Prints a field × degradation table, the first errors (for whoever fixes the extractors), how many
+wrong values were read at or above the rules file's confidence threshold (those decide a condition
+with nobody looking: must be 0) and the declared-value accuracy; writes bench/out/fields.json.
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from dossier.pipeline import Options, read_batch_files, read_member, read_packag
 from ingest import PackageRef, find_batch_files, find_packages, iter_members  # noqa: E402
 from extract.classify import group_documents  # noqa: E402
 from ingest.members import Member  # noqa: E402
+from verify.rules import load_rules  # noqa: E402
 
 SCALAR_FIELDS = ("name", "sex", "id_number", "birth_date", "education", "major", "graduation_date",
                  "technician_date", "specialty", "publicity_start", "publicity_end", "school", "degree",
@@ -194,7 +196,10 @@ def score_found(app: Applicant, dossier: Dossier, items: list[dict], excluded: l
                     reading = next((v for v in readings if year in _years(v.value) and v.evidence), None)
                     page = app.page(reading.evidence[0]) if reading else None
                 ev = next((e for v in readings if year in _years(v.value) for e in v.evidence), first_ev)
-                items.append(_item(app, f"{field}[{year}]", field, want.get(year), have.get(year), page, fr, ev))
+                # the confidence of the reading that gave this year's value (the field's is the lowest year's)
+                conf = max((v.confidence for v in readings if _years(v.value).get(year) == have.get(year)),
+                           default=None)
+                items.append(_item(app, f"{field}[{year}]", field, want.get(year), have.get(year), page, fr, ev, conf))
             continue
         expected = true.get(field)
         sources = app.source_pages(field)
@@ -210,12 +215,13 @@ def score_found(app: Applicant, dossier: Dossier, items: list[dict], excluded: l
         items.append(_item(app, field, field, expected, got, page, fr, first_ev))
 
 
-def _item(app, label, field, expected, got, page, fr, ev) -> dict:
+def _item(app, label, field, expected, got, page, fr, ev, confidence=None) -> dict:
     return {"applicant": app.key, "item": label, "field": field, "expected": expected, "got": got,
             "ok": _same(got, expected), "degradation": page["degradation"] if page else "absent",
             "page_type": page["type"] if page else None, "evidence": ev.text if ev else None,
             "where": f"{ev.file} p{ev.page}" if ev else None,
-            "confidence": fr.confidence if fr else None, "note": fr.note if fr else None,
+            "confidence": confidence if confidence is not None else fr.confidence if fr else None,
+            "note": fr.note if fr else None,
             "fault": app.fault_on(field)}
 
 
@@ -326,6 +332,14 @@ def main() -> int:
         print(f"  {it['applicant']:14s} {it['item']:20s} want {short(it['expected'], 24):24s} got {short(it['got'], 24):24s}"
               f" [{it['page_type'] or '-'} {it['degradation']}] ev {short(it['evidence'], 30)!r} conf {conf}"
               + (f" note {short(it['note'], 60)!r}" if it["note"] else "") + (f" (fault {it['fault']})" if it["fault"] else ""))
+    # a wrong value read at or above the notice's threshold decides a condition unseen: must stay 0
+    threshold = load_rules().ocr_low_confidence
+    confident_wrong = [it for it in errors if it["got"] is not None and isinstance(it["confidence"], float)
+                       and it["confidence"] >= threshold]
+    print(f"wrong at or above threshold ({threshold:g}): {len(confident_wrong)}")
+    for it in confident_wrong:
+        print(f"  {it['applicant']:14s} {it['item']:20s} want {short(it['expected'], 24)} got {short(it['got'], 24)}"
+              f" conf {it['confidence']:.2f} ev {short(it['evidence'], 30)!r}")
     patterns = Counter((it["field"], it["page_type"] or "-", "nothing found" if it["got"] is None else
                         "found where nothing is" if it["expected"] is None else "wrong value") for it in errors)
     print("error patterns (field, document, kind):")
@@ -347,7 +361,7 @@ def main() -> int:
     out = ROOT / "bench" / "out" / "fields.json"
     out.write_text(json.dumps({
         "batch": batch.name, "applicants": len(keys), "found": found_fig, "declared": declared_fig,
-        "excluded": excluded, "errors": errors, "declared_errors": derrors,
+        "excluded": excluded, "errors": errors, "declared_errors": derrors, "confident_wrong": confident_wrong,
         "extraction_failures": dict(failures), "wall_s": wall, "extract_s": extract_wall,
     }, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     return 0
