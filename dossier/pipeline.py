@@ -22,8 +22,9 @@ from extract.pagetext import to_page_text
 from extract.run import extract_dossier
 from ingest import PackageRef, find_batch_files, find_packages, iter_members, read_file, settle
 from reports import build_report, write_batch, write_report
-from reports.evidence import write_evidence
+from reports.evidence import share_evidence, write_evidence
 from verify import decide_verdict, verify_dossier
+from verify.batch import Fingerprint, cross_check, fingerprint
 from verify.catalogue import finding
 from verify.rules import load_rules
 from verify.timeline import timeline
@@ -85,6 +86,13 @@ def check_package(
     With `out`, the evidence crops the reviewer's report shows are written to OUT/<key>/evidence/
     while the package's bytes are still here.
     """
+    return check_package_and_print(ref, options, batch_pages, out)[0]
+
+
+def check_package_and_print(
+    ref: PackageRef, options: Options, batch_pages: tuple[PageText, ...] = (), out: Path | None = None
+) -> tuple[Report, Fingerprint | None]:
+    """`check_package`, and the applicant's fingerprint for the checks across the batch (verify.batch)."""
     members: dict[str, bytes] = {}
     dossier = read_package(ref, options, keep=members)
     images = MemberImages(members)
@@ -92,10 +100,16 @@ def check_package(
     rules = load_rules(options.rules)
     findings = verify_dossier(dossier, rules)
     report = build_report(dossier, findings, decide_verdict(findings), timeline=timeline(dossier, rules))
-    if out is not None:
-        write_evidence(report, dossier, images, members, out / report.applicant)
+    folder = out / report.applicant if out is not None else None
+    if folder is not None:
+        write_evidence(report, dossier, images, members, folder)
+    try:
+        prints = fingerprint(dossier, images, folder, out)
+    except Exception as exc:  # noqa: BLE001 — the applicant's own report stands without it
+        log.warning("no fingerprint for %s: %s", ref.key, exc)
+        prints = None
     members.clear()
-    return report
+    return report, prints
 
 
 def failed_report(ref: PackageRef, error: BaseException) -> Report:
@@ -115,11 +129,11 @@ def worker_init() -> None:
 
 def _check_safely(
     ref: PackageRef, options: Options, batch_pages: tuple[PageText, ...] = (), out: Path | None = None
-) -> tuple[Report, str | None]:
+) -> tuple[Report, Fingerprint | None, str | None]:
     try:
-        return check_package(ref, options, batch_pages, out), None
+        return *check_package_and_print(ref, options, batch_pages, out), None
     except Exception as exc:  # one bad package must not stop the batch
-        return failed_report(ref, exc), traceback.format_exc()
+        return failed_report(ref, exc), None, traceback.format_exc()
 
 
 def run_batch(
@@ -143,8 +157,12 @@ def run_batch(
     rules = load_rules(options.rules)
     batch_files, batch_pages = read_batch_files(batch, options)
 
-    def done(ref: PackageRef, report: Report, trace: str | None) -> None:
+    prints: dict[str, Fingerprint] = {}
+
+    def done(ref: PackageRef, report: Report, print_: Fingerprint | None, trace: str | None) -> None:
         reports[ref.key] = report
+        if print_ is not None:
+            prints[ref.key] = print_
         write_report(report, out, rules)
         if trace:
             (out / ref.key / "error.log").write_text(trace, encoding="utf-8")
@@ -163,7 +181,16 @@ def run_batch(
                 try:
                     done(ref, *future.result())
                 except Exception as exc:  # the worker itself died (e.g. killed for memory)
-                    done(ref, failed_report(ref, exc), traceback.format_exc())
+                    done(ref, failed_report(ref, exc), None, traceback.format_exc())
+    # the checks across applicants (duplicates, plagiarism): their findings join the reports, verdicts again
+    for key, extra in cross_check(list(prints.values()), rules, out).items():
+        if key not in reports or not extra:
+            continue
+        report = reports[key]
+        findings = list(report.findings) + list(extra)
+        reports[key] = report.model_copy(update={"findings": tuple(findings), "verdict": decide_verdict(findings)})
+        share_evidence(extra, prints, out / key)
+        write_report(reports[key], out, rules)
     ordered = [reports[ref.key] for ref in refs]
     write_batch(ordered, out, rules=rules, batch_files=batch_files)
     return ordered

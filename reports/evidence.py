@@ -138,3 +138,28 @@ def crop(image: Image.Image, bbox: Iterable[float], scale: float = 1.0) -> Image
         region = region.resize((max(1, round(region.width * factor)), max(1, round(region.height * factor))),
                                Image.LANCZOS)
     return region
+
+
+def share_evidence(findings, prints: dict, folder: Path) -> int:
+    """Crops for findings across applicants (verify.batch), whose evidence lies in other dossiers: made
+    from the reduced pages the fingerprints keep (`PagePrint.thumb`, relative to the batch's OUT folder,
+    which is `folder.parent`), written into this applicant's evidence/ so its report shows them."""
+    pages = {(p.file, p.page): p for fp in prints.values() for p in fp.pages if p.thumb}
+    out = folder / FOLDER
+    written = 0
+    for f in findings:
+        for ev in f.evidence:
+            name, page = crop_name(ev), pages.get((ev.file, ev.page))
+            if name is None or page is None or (out / name).exists():
+                continue
+            try:
+                with Image.open(folder.parent / page.thumb) as thumb:
+                    thumb.load()
+                    scale = thumb.width / page.width if page.width else 1.0
+                    shot = thumbnail(thumb) if ev.bbox is None else crop(thumb, ev.bbox, scale)
+                out.mkdir(parents=True, exist_ok=True)
+                shot.save(out / name, "JPEG", quality=85, optimize=True)
+                written += 1
+            except Exception as exc:  # noqa: BLE001 — the claim keeps its text
+                log.warning("cannot show %s page %s beside %s: %s", ev.file, ev.page, folder.name, exc)
+    return written

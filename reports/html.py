@@ -65,9 +65,9 @@ def render_index_html(reports: Sequence[Report], rules: NoticeRules, batch_files
                 seen.add((f.rule, f.message))
                 batch_level.append(dict(rule=f.rule, message=f.message, applicant=r.applicant))
     verdicts = Counter(r.verdict for r in reports)
-    from verify.checks import emitted_rules
+    from verify.batch import emitted_batch_rules
 
-    unchecked = sorted(BATCH_RULES - emitted_rules())
+    unchecked = sorted(BATCH_RULES - emitted_batch_rules())
     return environment().get_template("index.html.j2").render(
         rows=rows, severities=SEVERITIES, severity_zh=SEVERITY_ZH, title=rules.title, notice=rules.notice,
         verdicts=[(v, VERDICT_ZH[v], verdicts.get(v, 0)) for v in VERDICT_ZH], batch_level=batch_level,

@@ -6,11 +6,12 @@ import pkgutil
 
 from core.records import Dossier, Finding, Verdict
 from verify.catalogue import finding, load_catalogue
+from verify.batch import emitted_batch_rules
 from verify.checks import checks, emitted_rules
 from verify.rules import NoticeRules, load_rules
 
-# every verify/checks_*.py module registers its checks on import
-for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("checks_")):
+# every verify/checks_*.py module registers its checks on import, every verify/batch_*.py its batch checks
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith(("checks_", "batch_"))):
     importlib.import_module(f"{__name__}.{_module}")
 
 # Rules that are about one applicant but decided over the whole batch (duplicates, plagiarism).
@@ -24,7 +25,8 @@ def verify_dossier(dossier: Dossier, rules: NoticeRules | None = None) -> list[F
     findings: list[Finding] = []
     for _, fn in checks.items():
         findings.extend(fn(dossier, rules))
-    not_checked = sorted(set(load_catalogue().rules) - emitted_rules() - {"CHECK.INCOMPLETE", "CHECK.UNDECIDED"})
+    not_checked = sorted(set(load_catalogue().rules) - emitted_rules() - emitted_batch_rules()
+                         - {"CHECK.INCOMPLETE", "CHECK.UNDECIDED"})
     if not_checked:
         findings.append(
             finding(
