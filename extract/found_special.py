@@ -154,6 +154,45 @@ def diploma_date(doc: Document, text: DocText, extractor: str) -> list[Extracted
     return out
 
 
+# --- certificate numbers: the diploma's 18 digits, the degree certificate's 16 ------------------------
+
+# 证书编号 / 学历证书编号 / 证书号 / 学位证书编号, then the digits (OCR may space them or read O for 0)
+CERT_NUMBER = re.compile(r"(?:学历)?(?:证书|证件)?编号[：:]?\s*(?P<v>[0-9OoＯ０-９][0-9OoＯ０-９ ]{14,24}[0-9])")
+NUMBER_FIELDS = {18: "diploma_number", 16: "degree_number"}
+
+
+def certificate_numbers(doc: Document, text: DocText, extractor: str) -> list[ExtractedValue]:
+    """The certificate number after its label: an 18-digit diploma (or CHSI-record) number or a 16-digit
+    degree number, as printed (the checks read year and level out of it: extract.values.cert_number_parts)."""
+    out = []
+    for m in CERT_NUMBER.finditer(text.text):
+        raw = m.group("v")
+        digits = raw.translate(str.maketrans("OoＯ０１２３４５６７８９", "000" + "0123456789")).replace(" ", "")
+        field = NUMBER_FIELDS.get(len(digits))
+        if field is None or not digits.isdigit():
+            continue
+        certainty = 0.9 if digits != raw.replace(" ", "") else 1.0  # an O read as 0: the grammar says digit
+        start = m.start("v")
+        out.append(_value(field, digits, text, start, start + len(raw), extractor, doc, certainty))
+    return out
+
+
+USCC_LABEL = re.compile(r"(?:统一)?社会信用代码[：:]?\s*(?P<v>[0-9A-Z][0-9A-Z ]{16,22}[0-9A-Z])")
+
+
+def credit_codes(doc: Document, text: DocText, extractor: str) -> list[ExtractedValue]:
+    """A unit's 统一社会信用代码 where a document prints one (the check is verify/checks_certificates)."""
+    out = []
+    for m in USCC_LABEL.finditer(text.text.upper()):
+        printed = m.group("v").replace(" ", "")
+        # GB 32100 leaves I O Z S V out of its alphabet because they look like 1 0 2 5 U: OCR's letter is the digit
+        code = printed.translate(str.maketrans("IOZSV", "1025U"))
+        if len(code) == 18:
+            out.append(_value("employer_uscc", code, text, m.start("v"), m.end("v"), extractor, doc,
+                              1.0 if code == printed else 0.9))
+    return out
+
+
 # --- other documents ---------------------------------------------------------------------------------
 
 def publicity_items(doc: Document, text: DocText, extractor: str) -> list[ExtractedValue]:
@@ -447,7 +486,7 @@ DISCIPLINE_TYPES = ("unit_opinion", "appraisal", "other")
 
 def extra_readings(doc: Document, pages: list[PageText], ctx: ExtractContext, extractor: str,
                    so_far: list[ExtractedValue]) -> list[ExtractedValue]:
-    out = _type_readings(doc, pages, ctx, extractor, so_far)
+    out = _type_readings(doc, pages, ctx, extractor, so_far) + credit_codes(doc, DocText(pages, joiner=""), extractor)
     sanction_pages = pages if doc.type in DISCIPLINE_TYPES else _decision_pages(pages)
     if sanction_pages:
         out += discipline(doc, DocText(sanction_pages, joiner=""), extractor)
@@ -466,7 +505,9 @@ def _type_readings(doc: Document, pages: list[PageText], ctx: ExtractContext, ex
     if doc.type == "probation":
         return probation_ticks(doc, text, ctx, extractor, so_far) + probation_period(doc, text, extractor, so_far)
     if doc.type == "diploma":
-        return diploma_date(doc, DocText(pages, joiner=""), extractor)
+        return diploma_date(doc, DocText(pages, joiner=""), extractor) + certificate_numbers(doc, text, extractor)
+    if doc.type in ("chsi_report", "degree_certificate"):
+        return certificate_numbers(doc, text, extractor)
     if doc.type == "publicity_record":
         return publicity_items(doc, text, extractor)
     if doc.type == "publicity_photo":

@@ -306,3 +306,43 @@ def clean_name(text: str) -> Reading | None:
     ok = (2 <= len(name) <= 4 if len(parts) == 1
           else len(parts) <= 3 and all(1 <= len(p) <= 6 for p in parts))
     return Reading(name, kept[0][1], kept[-1][1] + 1, CERTAIN) if ok else None
+
+
+# 教育部学历证书编号 (18 digits): school 5 · programme type 1 · year 4 · level 2 · serial 6 (no check digit);
+# 学位证书编号 (16 digits): school 5 · degree level 1 · year 4 · serial 6.
+DIPLOMA_LEVELS = {"01": "doctorate", "02": "master", "04": "second_bachelor", "05": "bachelor", "06": "junior_college"}
+DIPLOMA_TYPES = {"1": "普通高等教育", "5": "成人高等教育", "6": "高等教育自学考试", "7": "网络教育"}
+DEGREE_LEVELS = {"2": "doctor", "3": "master", "4": "bachelor"}
+
+
+def cert_number_parts(number: str) -> dict | None:
+    """What a diploma (18 digits) or degree (16 digits) certificate number says: school code, year, and
+    the education level (diploma; None for a level code outside the 高等教育 list, e.g. a 中专 school's own
+    numbering) or the degree; None for anything else."""
+    if not isinstance(number, str) or not number.isdigit():
+        return None
+    if len(number) == 18:
+        return {"kind": "diploma", "school": number[:5], "type": DIPLOMA_TYPES.get(number[5]), "year": int(number[6:10]),
+                "level_code": number[10:12], "level": DIPLOMA_LEVELS.get(number[10:12]), "serial": number[12:]}
+    if len(number) == 16:
+        return {"kind": "degree", "school": number[:5], "year": int(number[6:10]), "level_code": number[5],
+                "degree": DEGREE_LEVELS.get(number[5]), "serial": number[10:]}
+    return None
+
+
+# 统一社会信用代码, GB 32100-2015: 18 characters of this alphabet; the last is a check character
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def uscc_check(code: str) -> str | None:
+    """The check character the first 17 characters call for; None if they are not of the alphabet.
+    (python-stdnum refuses valid codes whose first character is a letter, hence our own.)"""
+    if not isinstance(code, str) or len(code) < 17 or any(c not in USCC_ALPHABET for c in code[:17]):
+        return None
+    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(code[:17], USCC_WEIGHTS))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def uscc_ok(code: str) -> bool:
+    return isinstance(code, str) and len(code) == 18 and uscc_check(code) == code[17]

@@ -72,3 +72,21 @@ def test_a_weakly_read_date_decides_nothing_it_goes_to_a_human():
                                                                             confidence=0.75, evidence=EV)})
     rules = {f.rule for f in verify_dossier(dossier)}
     assert "SUBMIT.WINDOW" not in rules and "OCR.LOW_CONFIDENCE" in rules
+
+
+def _with_check_digit(first17: str) -> str:
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return first17 + "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights)) % 11]
+
+
+@pytest.mark.parametrize("first17, fires", [
+    ("99050219890617271", True),    # no province has the code 99: the checksum alone would pass it
+    ("83000019890617271", False),   # 83: residence permits of Taiwan residents
+    ("50010219890617271", False),   # 50 Chongqing (since 1997)
+])
+def test_the_province_of_an_id_number(first17, fires):
+    number = _with_check_digit(first17)
+    got = _rules_fired(id_number=dict(found=number), sex=dict(found="男"))
+    assert ("ID.INVALID" in got) is fires
+    if fires:
+        assert "省级行政区代码" in got["ID.INVALID"].message and "校验码" not in got["ID.INVALID"].message

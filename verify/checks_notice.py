@@ -16,6 +16,13 @@ from verify.facts import day as _day, value as _value, zh as _zh
 from verify.rules import NoticeRules
 
 
+# GB/T 2260 province-level codes (the first two digits of every resident ID since 1984; 83 for the residence
+# permits of Taiwan residents). Finer area codes change with every redistricting and old ones stay on IDs:
+# only the province is certain enough to judge.
+PROVINCES = {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42",
+             "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83"}
+
+
 @check("notice.id_number", emits=("ID.INVALID",))
 def id_number(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
     """ID.INVALID: an 18-character resident ID that fails GB 11643 (check digit, embedded birth date,
@@ -34,6 +41,8 @@ def id_number(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
             dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
         except ValueError:
             problems.append(f"出生日期{number[6:14]}不存在")
+        if number[:2].isdigit() and number[:2] not in PROVINCES:
+            problems.append(f"前两位{number[:2]}不是任何省级行政区代码")
         if number[16].isdigit() and sex in ("男", "女") and ("男" if int(number[16]) % 2 else "女") != sex:
             problems.append(f"性别码与性别“{sex}”不符")
         if problems:
