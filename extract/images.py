@@ -56,14 +56,12 @@ class MemberImages:
         return both
 
     def _render(self, page: PageText) -> tuple[Image.Image, Image.Image] | None:
-        from extract.ocr import normalised_image
-        from extract.ocr.normalise import deskew, rotate_upright
+        from extract.ocr.page import normalised_colour, normalised_image
 
         raw = self._raw(page)
         if raw is None:
             return None
-        colour = deskew(rotate_upright(raw.image.convert("RGB"), page.rotation), page.skew)
-        return normalised_image(raw, page), colour
+        return normalised_image(raw, page), normalised_colour(raw, page)
 
     def colour_only(self, page: PageText) -> Image.Image | None:
         """`colour(page)` without making the OCR image when the page is not cached (evidence crops)."""
@@ -72,11 +70,11 @@ class MemberImages:
             return self._cache[key][1]
         if not page.source.startswith("ocr:") or page.file not in self._members:
             return None
-        from extract.ocr.normalise import deskew, rotate_upright
+        from extract.ocr.page import normalised_colour
 
         try:
             raw = self._raw(page)
-            return None if raw is None else deskew(rotate_upright(raw.image.convert("RGB"), page.rotation), page.skew)
+            return None if raw is None else normalised_colour(raw, page)
         except Exception as exc:
             log.warning("cannot render %s page %s again: %s", page.file, page.page, exc)
             return None

@@ -1,4 +1,5 @@
-"""Page normalisation before OCR: red seals out, orientation and skew undone, light flattened.
+"""Page normalisation before OCR: red seals out, orientation and skew undone, light flattened,
+and (only when asked) the contrast of a faint page stretched.
 
 Every step is a pure function of the input image and the parameters recorded in
 `NormalisedPage`, so `apply_normalisation(raw_image, ...)` rebuilds the exact image the OCR read
@@ -28,6 +29,9 @@ class NormalisedPage:
     seal_suppressed: bool
     flattened: bool = False  # background divided out (uneven light of phone photos)
     orientation_method: str = ""  # "osd", "rapidocr-vote", "given"
+    ink: float = 0.0  # share of the page clearly darker than the paper (see `ink_levels`)
+    levels: tuple[int, int] = (0, 255)  # (darkest ink level, paper level): what `stretch` would map
+    stretch: tuple[int, int, int] | None = None  # (low, high, median kernel) applied, see `stretch_contrast`
 
 
 # ---- red seals --------------------------------------------------------------------------------
@@ -86,6 +90,63 @@ def needs_flattening(rgb: np.ndarray) -> bool:
         for x in range(0, w - w // 4 + 1, w // 4)
     ]
     return bool(min(tiles) < 200 or max(tiles) - min(tiles) > 30)
+
+
+# ---- faint pages ---------------------------------------------------------------------------------
+
+# A pixel is ink when clearly darker than the paper after a 3x3 median (which removes scanner
+# speckle and most sensor noise). A blank scanned page measures 0; a normal page ~5 %; the faint
+# appraisal scan of the fixtures (text at grey ~230-240 on 254 paper, blurred) 1.3 %.
+INK_DELTA = 15
+# The stretch: a 5x5 median first (the noise is amplified with the contrast; the faint text is
+# blurred anyway), then [ink level, paper] -> [0, 255]; the ink level is this percentile.
+STRETCH_MEDIAN = 5
+STRETCH_INK_PERCENTILE = 0.5
+
+
+def _percentile(hist: np.ndarray, q: float) -> int:
+    """The grey level at percentile `q` (0-100) of a 256-bin histogram."""
+    cum = np.cumsum(hist)
+    return int(np.searchsorted(cum, cum[-1] * q / 100.0))
+
+
+def ink_levels(grey: np.ndarray) -> tuple[float, tuple[int, int]]:
+    """(share of ink pixels, (darkest ink level, paper level)) of a grey page.
+
+    Paper is the median grey; ink the pixels more than `INK_DELTA` darker after a 3x3 median; the
+    ink level is the `STRETCH_INK_PERCENTILE` of the 5x5-median page (what `stretch_contrast` maps
+    to black)."""
+    small = cv2.medianBlur(grey, 3)
+    hist = np.bincount(small.ravel(), minlength=256)
+    paper = _percentile(hist, 50)
+    ink = float(hist[: max(paper - INK_DELTA, 0)].sum() / max(small.size, 1))
+    denoised = np.bincount(cv2.medianBlur(grey, STRETCH_MEDIAN).ravel(), minlength=256)
+    return ink, (min(_percentile(denoised, STRETCH_INK_PERCENTILE), paper), paper)
+
+
+def stretch_contrast(pixels: np.ndarray, stretch: tuple[int, int, int]) -> np.ndarray:
+    """`pixels` (grey or RGB, uint8) median-filtered with kernel `stretch[2]`, then levels
+    [stretch[0], stretch[1]] mapped to [0, 255] (clipped). Geometry is unchanged."""
+    low, high, kernel = stretch
+    denoised = cv2.medianBlur(np.ascontiguousarray(pixels), kernel) if kernel > 1 else pixels
+    scale = 255.0 / max(high - low, 1)
+    return np.clip((denoised.astype(np.float32) - low) * scale, 0, 255).astype(np.uint8)
+
+
+def format_stretch(stretch: tuple[int, int, int]) -> str:
+    """The stretch as recorded in `PageText.meta["contrast_stretch"]`: "low,high,kernel"."""
+    return ",".join(str(int(v)) for v in stretch)
+
+
+def parse_stretch(recorded: str | None) -> tuple[int, int, int] | None:
+    """`format_stretch`'s text back (None for none); a bare "low,high" means the default kernel."""
+    if not recorded:
+        return None
+    parts = [int(v) for v in recorded.split(",")]
+    if len(parts) == 2:
+        parts.append(STRETCH_MEDIAN)
+    low, high, kernel = parts
+    return low, high, kernel
 
 
 # ---- orientation -------------------------------------------------------------------------------
@@ -199,9 +260,14 @@ def _downscale(img: Image.Image, dpi: int, max_side: int) -> tuple[Image.Image, 
 
 
 def apply_normalisation(
-    image: Image.Image, *, rotation: int, skew: float, flatten: bool | None = None
+    image: Image.Image,
+    *,
+    rotation: int,
+    skew: float,
+    flatten: bool | None = None,
+    stretch: tuple[int, int, int] | None = None,
 ) -> Image.Image:
-    """Rebuild the normalised image from the original and the recorded rotation and skew.
+    """Rebuild the normalised image from the original and the recorded rotation, skew and stretch.
 
     Seal suppression and (with `flatten=None`) flattening follow from the pixels alone."""
     rgb = np.asarray(image.convert("RGB"))
@@ -209,20 +275,34 @@ def apply_normalisation(
         flatten = needs_flattening(rgb)
     background = page_background(rgb) if flatten else None
     grey, _ = suppress_seal(rgb, background)
+    if stretch is not None:
+        grey = stretch_contrast(grey, stretch)
     return deskew(rotate_upright(Image.fromarray(grey), rotation), skew)
 
 
-def normalise_page(image: Image.Image, dpi: int, *, flatten: bool | None = None) -> NormalisedPage:
+def normalise_page(
+    image: Image.Image,
+    dpi: int,
+    *,
+    flatten: bool | None = None,
+    stretch: tuple[int, int, int] | None = None,
+) -> NormalisedPage:
     """Upright, deskewed, seal-free grey page ready for OCR.
 
     `flatten`: divide out the background; None decides from the page's paper brightness.
+    `stretch`: (low, high, median kernel) for `stretch_contrast`, applied before orientation and
+    skew are detected (on a faint page OSD reads noise and may turn it upside down).
+    `ink` and `levels` are measured before any stretch.
     """
     rgb = np.asarray(image.convert("RGB"))
     if flatten is None:
         flatten = needs_flattening(rgb)
     grey, sealed = suppress_seal(rgb, page_background(rgb) if flatten else None)
+    ink, levels = ink_levels(grey)
+    if stretch is not None:
+        grey = stretch_contrast(grey, stretch)
     page = Image.fromarray(grey)
     rotation, method = detect_rotation(page, dpi)
     page = rotate_upright(page, rotation)
     skew = detect_skew(np.asarray(page))
-    return NormalisedPage(deskew(page, skew), rotation, skew, sealed, flatten, method)
+    return NormalisedPage(deskew(page, skew), rotation, skew, sealed, flatten, method, ink, levels, stretch)

@@ -1,11 +1,22 @@
 """OCR of one page: `RawPage` (pixels) → normalised image → engine → `PageText`."""
 from __future__ import annotations
 
+import numpy as np
 from PIL import Image
 
-from core.records import PageText
+from core.records import Line, PageText
 from extract.ocr.engines import get_engine
-from extract.ocr.normalise import NormalisedPage, apply_normalisation, normalise_page
+from extract.ocr.normalise import (
+    STRETCH_MEDIAN,
+    NormalisedPage,
+    apply_normalisation,
+    deskew,
+    format_stretch,
+    normalise_page,
+    parse_stretch,
+    rotate_upright,
+    stretch_contrast,
+)
 from ingest.pages import RawPage
 
 # Chosen from bench/ocr_engines.py (12 rendered pages, 4 fonts, clean/scanner/phone, all rotations):
@@ -13,6 +24,15 @@ from ingest.pages import RawPage
 # accuracy first, so RapidOCR, although it takes ~2.3 s/page against Tesseract's ~0.55 s.
 DEFAULT_ENGINE = "rapidocr@1"
 A4_SHORT_SIDE_INCHES = 8.27
+
+# A faint page (washed-out scan) reads as nothing. It is read again with its contrast stretched
+# when OCR found fewer than FEW_CHARS characters (real pages with the least text read 17+), the page
+# carries ink (a blank scan measures 0, the faint fixture page 1.3 %, a normal page ~5 %), and
+# its darkest ink lies within FAINT_RANGE grey levels of the paper (a stretch of at least x2; on a
+# normal page it is ~150+ and a stretch would change nothing).
+FEW_CHARS = 10
+INK_MIN = 0.002
+FAINT_RANGE = (6, 128)
 
 
 def page_dpi(raw: RawPage) -> int:
@@ -38,6 +58,16 @@ def ocr_page(raw: RawPage, engine: str = DEFAULT_ENGINE) -> PageText:
     ocr = get_engine(engine)
     norm = normalise_raw(raw)
     lines = ocr.read(norm.image, page_dpi(raw))
+    meta = dict(raw.meta) | {"ink": f"{norm.ink:.4f}"}
+    if _faint_unread(norm, lines):
+        low, paper = norm.levels
+        stretched = normalise_page(raw.image, page_dpi(raw), stretch=(low, paper, STRETCH_MEDIAN))
+        again = ocr.read(stretched.image, page_dpi(raw))
+        if _chars(again) >= FEW_CHARS and _weight(again) > _weight(lines):
+            norm, lines = stretched, again
+            meta["contrast_stretch"] = format_stretch(stretched.stretch)
+        else:  # kept for the record: the stretch was tried and read no better
+            meta["contrast_stretch_tried"] = format_stretch(stretched.stretch)
     return PageText(
         file=raw.file,
         page=raw.page,
@@ -47,18 +77,45 @@ def ocr_page(raw: RawPage, engine: str = DEFAULT_ENGINE) -> PageText:
         rotation=norm.rotation,
         skew=norm.skew,
         lines=lines,
-        meta=dict(raw.meta),
+        meta=meta,
     )
+
+
+def _chars(lines: tuple[Line, ...]) -> int:
+    return sum(len(line.text.replace(" ", "")) for line in lines)
+
+
+def _weight(lines: tuple[Line, ...]) -> float:
+    """Characters read, each weighted by its line's confidence."""
+    return sum(len(line.text.replace(" ", "")) * line.confidence for line in lines)
+
+
+def _faint_unread(norm: NormalisedPage, lines: tuple[Line, ...]) -> bool:
+    """(Almost) nothing read from a page that has faint ink: worth a contrast stretch."""
+    low, paper = norm.levels
+    return _chars(lines) < FEW_CHARS and norm.ink >= INK_MIN and FAINT_RANGE[0] <= paper - low <= FAINT_RANGE[1]
 
 
 def normalised_image(raw: RawPage, text: PageText | None = None) -> Image.Image:
     """The image the OCR read, for cropping evidence by bbox.
 
-    With the page's `PageText` the recorded rotation/skew are replayed (cheap, and exactly what
-    was read); without it the normalisation runs again.
+    With the page's `PageText` the recorded rotation/skew (and contrast stretch of a faint page)
+    are replayed (cheap, and exactly what was read); without it the normalisation runs again.
     """
     if raw.image is None:
         raise ValueError(f"{raw.file} page {raw.page} has no image")
     if text is None:
         return normalise_raw(raw).image
-    return apply_normalisation(raw.image, rotation=text.rotation, skew=text.skew)
+    return apply_normalisation(raw.image, rotation=text.rotation, skew=text.skew,
+                               stretch=parse_stretch(text.meta.get("contrast_stretch")))
+
+
+def normalised_colour(raw: RawPage, text: PageText) -> Image.Image:
+    """The page in colour (seals visible), turned, deskewed and contrast-stretched as the OCR read it."""
+    if raw.image is None:
+        raise ValueError(f"{raw.file} page {raw.page} has no image")
+    rgb = raw.image.convert("RGB")
+    stretch = parse_stretch(text.meta.get("contrast_stretch"))
+    if stretch is not None:
+        rgb = Image.fromarray(stretch_contrast(np.asarray(rgb), stretch))
+    return deskew(rotate_upright(rgb, text.rotation), text.skew)
