@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable
 
 from core.records import Dossier, Evidence, Finding
 from core.registry import Registry
+from extract.ocr.page import FEW_CHARS, INK_MIN
 from verify.catalogue import finding, load_catalogue
 from verify.facts import corroborated
 from verify.rules import NoticeRules
@@ -72,6 +73,32 @@ def low_confidence(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
         found.append(finding("OCR.LOW_CONFIDENCE", f"{what}，请对照原件确认{note}",
                              field=name, evidence=[e for e in field.evidence if e.extractor is None
                                                    or not e.extractor.startswith(("review_form", "summary_table"))][:3]))
+    return found
+
+
+@check("ocr.unread_page", emits=("OCR.LOW_CONFIDENCE",))
+def unread_pages(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
+    """OCR.LOW_CONFIDENCE for each OCR'd page that carries ink (`meta["ink"]`, see extract/ocr/page.py)
+    but from which (almost) nothing was read, or only below the rules file's threshold on average:
+    whatever it shows was never checked, so a human looks at the original. Blank pages have no ink."""
+    found = []
+    for page in dossier.pages:
+        if not page.source.startswith("ocr:") or float(page.meta.get("ink") or 0.0) < INK_MIN:
+            continue
+        chars = len(page.text.replace("\n", "").replace(" ", ""))
+        where = f"{page.file}第{page.page}页"
+        if chars < FEW_CHARS:
+            message = f"{where}有内容但未能可靠识别（可能过淡或模糊），其中的材料未被核查，请人工查看原件"
+        elif page.confidence < rules.ocr_low_confidence:
+            message = (f"{where}整页识别置信度仅{page.confidence:.2f}（低于{rules.ocr_low_confidence}，可能过淡或模糊），"
+                       "其中的材料可能未被准确核查，请人工查看原件")
+        else:
+            continue
+        if page.meta.get("contrast_stretch"):
+            message += "（该页已增强对比度后识别）"
+        found.append(finding("OCR.LOW_CONFIDENCE", message,
+                             evidence=[Evidence(file=page.file, page=page.page, text=page.text[:80] or None,
+                                                confidence=page.confidence if chars else None)]))
     return found
 
 
