@@ -1,8 +1,7 @@
 """Certificate numbers against what the certificate itself says (DOC.INCONSISTENT, 五(二)).
 
 A diploma's 18-digit number (教育部学历证书编号: school 5, programme type 1, year 4, level 2, serial 6) carries
-the graduation year and the education level; a degree certificate's 16-digit number (school 5, degree
-level 1, year 4, serial 6) the degree and its year. No check digit exists, so a number cannot be "invalid";
+the graduation year and the education level (a degree certificate's 16-digit number is read, not judged). No check digit exists, so a number cannot be "invalid";
 but a number whose year or level disagrees with the date and level printed on the same certificate (or,
 without them, with the dossier's confident values) is two pieces of evidence that disagree: DOC.INCONSISTENT
 (an error for a human to resolve), never a fraud finding by itself. Level codes outside the 高等教育 list
@@ -23,9 +22,11 @@ from verify.checks_cross import DEGREE_ZH, EDUCATION_ZH
 from verify.facts import readings, zh
 from verify.rules import NoticeRules
 
-CHECKS = {  # number field → (document types, date field, level field, the part of the number that is the level)
+# number field → (document types, date field, level field, the part of the number that is the level). Degree
+# certificate numbers (16 digits since 2006; Z/T prefixes, older and school-specific formats before) are read
+# but not judged: their formats vary too much for a rule that sends an applicant to review.
+CHECKS = {
     "diploma_number": (("diploma", "chsi_report"), "graduation_date", "education", "level"),
-    "degree_number": (("degree_certificate",), "degree_date", "degree", "degree"),
 }
 NAME = {"diploma_number": "毕业证书编号", "degree_number": "学位证书编号"}
 
