@@ -134,7 +134,8 @@ class Overlap:
     chars: int  # characters of the normalised text in common runs of ≥ MIN_PASSAGE
     lines_a: int  # lines of a / b mostly (≥ 80 %) inside those runs
     lines_b: int
-    blocks: tuple[tuple[int, int, int], ...]  # (start in a, start in b, length), longest distinctive first
+    # (start in a, start in b, length) of the runs holding shingles outside the template, most such first
+    blocks: tuple[tuple[int, int, int], ...]
 
 
 def _covered_lines(norm: NormalText, spans: list[tuple[int, int]]) -> int:
@@ -156,27 +157,36 @@ def compare(a: str, b: str, na: NormalText, nb: NormalText, own: float, template
     def distinctive(blk) -> int:
         return sum(1 for sh in shingles(na.text[blk.a:blk.a + blk.size]) if sh not in template)
 
-    blocks.sort(key=lambda blk: (-distinctive(blk), -blk.size, blk.a))
+    ranked = sorted(((distinctive(blk), blk) for blk in blocks), key=lambda x: (-x[0], -x[1].size, x[1].a))
     return Overlap(a, b, own, sum(blk.size for blk in blocks),
                    _covered_lines(na, [(blk.a, blk.a + blk.size) for blk in blocks]),
                    _covered_lines(nb, [(blk.b, blk.b + blk.size) for blk in blocks]),
-                   tuple((blk.a, blk.b, blk.size) for blk in blocks))
+                   tuple((blk.a, blk.b, blk.size) for n, blk in ranked if n))
 
 
-def _best_line(norm: NormalText, start: int, size: int) -> int:
-    counts: dict[int, int] = {}
-    for li in norm.line_of[start:start + size]:
-        counts[li] = counts.get(li, 0) + 1
+def _best_line(norm: NormalText, start: int, size: int, template: set[str]) -> int:
+    """The line holding most of the run's characters that lie in shingles outside the template."""
+    text = norm.text
+    own = [False] * size
+    for i in range(max(0, size - SHINGLE + 1)):
+        if text[start + i:start + i + SHINGLE] not in template:
+            own[i:i + SHINGLE] = [True] * SHINGLE
+    counts: dict[int, tuple[int, int]] = {}
+    for i, li in enumerate(norm.line_of[start:start + size]):
+        mine, every = counts.get(li, (0, 0))
+        counts[li] = (mine + own[i], every + 1)
     return max(counts, key=lambda li: (counts[li], -li))
 
 
-def passage_evidence(na: NormalText, nb: NormalText, blocks, limit: int = MAX_PASSAGES) -> list[Evidence]:
-    """Side by side: for each of the longest distinctive runs, the line of `na` holding most of it, then
-    the line of `nb` where that line's common part sits. At most `limit` lines per side, no line twice."""
+def passage_evidence(na: NormalText, nb: NormalText, blocks, template: set[str] = frozenset(),
+                     limit: int = MAX_PASSAGES) -> list[Evidence]:
+    """Side by side: for each of the most distinctive common runs, the line of `na` holding most of its
+    non-template text, then the line of `nb` where that line's common part sits. At most `limit` lines per
+    side, no line twice."""
     out: list[Evidence] = []
     seen: set[tuple[int, int]] = set()
     for start_a, start_b, size in blocks:
-        la = _best_line(na, start_a, size)
+        la = _best_line(na, start_a, size, template)
         offsets = [i for i in range(size) if na.line_of[start_a + i] == la]
         lb = nb.line_of[start_b + offsets[len(offsets) // 2]]
         if (la, lb) in seen:
@@ -238,5 +248,6 @@ def plagiarism(prints: list[Fingerprint], rules: NoticeRules, out: Path | None =
             message = _message(by_key[other], ov, my_lines, their_lines, len(set(mine.line_of)), len(set(theirs.line_of)),
                                bool(seen["template"]))
             result.setdefault(me, []).append(
-                finding(RULE, message, field="work_report", evidence=passage_evidence(mine, theirs, blocks)))
+                finding(RULE, message, field="work_report",
+                        evidence=passage_evidence(mine, theirs, blocks, seen["template"])))
     return result
