@@ -11,7 +11,6 @@ text-layer PDF pages are rendered at 2× with the bbox (PDF points) scaled alike
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -19,27 +18,17 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from core.crops import FOLDER, crop_name  # noqa: F401  (re-exported: the reports look crops up by it)
 from core.records import Dossier, Evidence, PageText, Report
 
 log = logging.getLogger("dossier.reports")
 
-FOLDER = "evidence"
 PDF_SCALE = 2.0  # text-layer PDF pages: points → pixels
 TEXT_HEIGHT = 30  # the boxed text's height in the crop, pixels: readable on screen and on A4
 MAX_WIDTH = 900
 MAX_HEIGHT = 600
 PAGE_WIDTH = 640  # a whole page, when the evidence names no region
 PER_FIELD = 3  # evidence items of one field that get a crop
-
-
-def crop_name(ev: Evidence) -> str | None:
-    """The file name (inside `evidence/`) of `ev`'s crop — of the whole page, reduced, when the evidence
-    names a page but no region (a photo's capture time, a page missing a signature); None without a page."""
-    if ev.page is None:
-        return None
-    where = "page" if ev.bbox is None else ",".join(f"{v:.1f}" for v in ev.bbox)
-    key = f"{ev.file}|{ev.page}|{where}"
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16] + ".jpg"
 
 
 def evidence_items(report: Report) -> list[Evidence]:

@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from core.records import Dossier, Evidence, Finding
+from core.crops import FOLDER, crop_name  # the whole page's picture: both reports show it
 from verify.batch import Fingerprint, PagePrint, SealPrint, batch_check, fingerprint_parts
 from verify.catalogue import finding
 from verify.rules import NoticeRules
@@ -88,7 +89,6 @@ def image_pages(dossier: Dossier, images, folder: Path | None, out: Path | None)
     seals the extraction found on them."""
     if images is None:
         return {}
-    from reports.evidence import FOLDER, crop_name  # the whole page's crop name: both reports show it
 
     doc_type = {(d.file, n): d.type for d in dossier.documents for n in d.pages}
     seal_boxes: dict[tuple[str, int], list] = {}
