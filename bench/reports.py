@@ -1,4 +1,5 @@
-"""What the reviewer's reports cost: evidence crops, report.json + report.html + report.docx, summary.xlsx.
+"""What the reviewer's reports cost: evidence crops, the batch checks' fingerprint, report.json + report.html
++ report.docx, summary.xlsx.
 
 Takes applicants of a fixture batch with their OCR output cached by bench/fields.py (bench/out), extracts
 and verifies them as the pipeline does, then times each writing stage per applicant and prints medians,
@@ -28,6 +29,7 @@ from ingest import Member, find_packages, iter_members  # noqa: E402
 from reports import build_report, write_batch, write_report  # noqa: E402
 from reports.evidence import write_evidence  # noqa: E402
 from verify import decide_verdict, verify_dossier  # noqa: E402
+from verify.batch import fingerprint  # noqa: E402
 from verify.rules import load_rules  # noqa: E402
 from verify.timeline import timeline  # noqa: E402
 
@@ -56,7 +58,7 @@ def main() -> int:
     batch_pages = batch_pages_of(batch, options)
     refs = [r for r in find_packages(batch)][: args.k]
     out = Path(tempfile.mkdtemp(prefix="bench-reports-"))
-    times: dict[str, list[float]] = {"crops": [], "json+html+docx": []}
+    times: dict[str, list[float]] = {"crops": [], "fingerprint": [], "json+html+docx": []}
     sizes, crops, reports = [], [], []
     for ref in refs:
         members = {m.path: m.data for m in iter_members(ref) if isinstance(m, Member)}
@@ -69,13 +71,17 @@ def main() -> int:
         n = write_evidence(report, dossier, images, members, out / report.applicant)
         times["crops"].append(time.perf_counter() - start)
         start = time.perf_counter()
+        fingerprint(dossier, images, out / report.applicant, out)
+        times["fingerprint"].append(time.perf_counter() - start)
+        start = time.perf_counter()
         write_report(report, out, rules)
         times["json+html+docx"].append(time.perf_counter() - start)
         folder = out / report.applicant
         sizes.append(sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()))
         crops.append(n)
         reports.append(report)
-        print(f"{ref.key}: {n} crops in {times['crops'][-1]:.2f} s, reports in {times['json+html+docx'][-1]:.2f} s, "
+        print(f"{ref.key}: {n} crops in {times['crops'][-1]:.2f} s, fingerprint {times['fingerprint'][-1]:.2f} s, "
+              f"reports in {times['json+html+docx'][-1]:.2f} s, "
               f"{sizes[-1] / 1e6:.1f} MB", flush=True)
     start = time.perf_counter()
     write_batch(reports, out, rules=rules)
