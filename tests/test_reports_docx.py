@@ -65,7 +65,10 @@ def test_faulty_applicants_docx_prints_verdict_clauses_and_crops(checked_batch, 
     assert fonts.get(qn("w:eastAsia")) == FONT
     pictures = document.inline_shapes
     assert len(pictures) >= 1
-    assert all(p.width <= Cm(14.0) + 1 for p in pictures)
+    widths = [p.width for p in pictures]
+    charts = [w for w in widths if abs(w - Cm(17.0)) < Cm(0.1)]  # the two timeline charts, text-wide
+    assert len(charts) == 2
+    assert len(widths) > 2 and all(w <= Cm(14.0) + 1 for w in widths if w not in charts)  # the crops
 
     pdf = to_pdf(docx, tmp_path)
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
