@@ -13,6 +13,7 @@ from core.records import Document, Dossier, ExtractedValue, PageText
 from extract import declared as _declared  # noqa: F401  (registers review_form / summary_table)
 from extract import found as _found  # noqa: F401  (registers the evidence extractors)
 from extract.extractors import ExtractContext, extractors
+from extract.forensics import forensic_readings
 from extract.merge import merge_fields
 from extract.reread import reread, second_looks
 from extract.seals import pixel_readings
@@ -88,4 +89,6 @@ def extract_dossier(dossier: Dossier, ctx: ExtractContext | None = None) -> Doss
     # unit seals and signature ink seen in the colour pages: readings for the checks, kept out of the field
     # table (their evidence is a region of pixels, not text read there)
     pixels = pixel_readings(docs, by_page, ctx)
+    # signs of editing in the files' own bytes (metadata, revisions, recompression): for the fraud checks
+    pixels += forensic_readings(dossier, docs, ctx)
     return dossier.model_copy(update={"values": tuple(values) + tuple(pixels), "fields": merge_fields(values)})
