@@ -208,10 +208,8 @@ def image_reading(file: str, data: bytes, pages: list[PageText], types: dict[int
 
 def member_bytes(images) -> dict[str, bytes]:
     """The package's original bytes (path → bytes) that the extraction's `MemberImages` holds while
-    the package is extracted. It has no public accessor yet; without it nothing is read."""
+    the package is extracted; without them nothing is read."""
     members = getattr(images, "members", None)
-    if members is None:
-        members = getattr(images, "_members", None)
     return members if isinstance(members, dict) else {}
 
 

@@ -27,6 +27,11 @@ class MemberImages:
         # (file, page) → (the page as OCR read it, the colour page turned and deskewed alike)
         self._cache: OrderedDict[tuple[str, int], tuple[Image.Image, Image.Image]] = OrderedDict()
 
+    @property
+    def members(self) -> dict[str, bytes]:
+        """The package's original bytes (path → bytes), read-only use: forensics look at the files themselves."""
+        return self._members
+
     def get(self, page: PageText) -> Image.Image | None:
         """The page as OCR read it (red seals suppressed)."""
         got = self._both(page)
