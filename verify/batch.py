@@ -97,10 +97,11 @@ def emitted_batch_rules() -> set[str]:
 
 
 def _value(dossier: Dossier, name: str) -> str | None:
+    """The applicant's own statement first (a copied document may show someone else's name), else the evidence."""
     rep = dossier.fields.get(name)
     if rep is None:
         return None
-    got = rep.found if rep.found is not None else rep.declared
+    got = rep.declared if rep.declared is not None else rep.found
     return str(got) if got is not None else None
 
 
