@@ -13,7 +13,6 @@ in bench/out/fraud-batch/<batch>/prints.pickle).
 """
 from __future__ import annotations
 
-import argparse
 import json
 import pickle
 import statistics
@@ -31,7 +30,7 @@ from ingest import find_packages, iter_members  # noqa: E402
 from ingest.members import Member  # noqa: E402
 from verify.batch import Fingerprint, fingerprint  # noqa: E402
 from verify.rules import load_rules  # noqa: E402
-from bench.fraud_batch_plagiarism import BATCHES, plagiarism_section  # noqa: E402
+from bench.fraud_batch_plagiarism import BATCHES, arguments, plagiarism_section  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "fraud-batch"
 
@@ -145,11 +144,7 @@ def duplicates_section(args) -> dict:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--batch", action="append", default=[], help="a fixture batch folder (default: the three cached)")
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--refresh", action="store_true", help="build the fingerprints again")
-    args = ap.parse_args()
+    args = arguments()
     results = {section.__name__: section(args) for section in (duplicates_section, plagiarism_section)}
     (OUT / "summary.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0

@@ -119,12 +119,17 @@ def by_name(prints: list[Fingerprint], key: str) -> str | None:
     return next((fp.name for fp in prints if fp.applicant == key), None)
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
+def arguments(description: str | None = None) -> argparse.Namespace:
+    """The options of the batch-level fraud benches (this one and bench/fraud_batch.py)."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--batch", action="append", default=[], help="a fixture batch folder (default: the three cached)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--refresh", action="store_true", help="build the fingerprints again")
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def main() -> int:
+    args = arguments()
     result = plagiarism_section(args)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "plagiarism.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
