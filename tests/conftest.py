@@ -19,12 +19,17 @@ def shared_spec(name: str) -> Path:
 
     $DOSSIER_SHARED points elsewhere; a clone in a scratch folder falls back to /work/shared.
     """
+    return shared_file(f"spec/{name}")
+
+
+def shared_file(relative: str) -> Path:
+    """A file of ../shared (spec/…, seed/…), found as `shared_spec` finds the spec."""
     candidates = [Path(os.environ["DOSSIER_SHARED"])] if os.environ.get("DOSSIER_SHARED") else []
     candidates += [REPO.parent / "shared", Path("/work/shared")]
     for root in candidates:
-        if (root / "spec" / name).is_file():
-            return root / "spec" / name
-    raise FileNotFoundError(f"spec/{name} not found in {', '.join(map(str, candidates))}")
+        if (root / relative).is_file():
+            return root / relative
+    raise FileNotFoundError(f"{relative} not found in {', '.join(map(str, candidates))}")
 
 
 VENV_BIN = Path(sys.executable).parent
