@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 SCHEMA_VERSION = "1.0"
 
@@ -144,6 +144,19 @@ class Evidence(Record):
     text: str | None = None
     confidence: float | None = None
     extractor: str | None = None
+    revision: int | None = Field(
+        default=None, ge=1,
+        description="Only for a PDF saved again incrementally: the evidence shows the page as it stood in this "
+                    "earlier revision of the file (1 = as first saved), not as submitted; `text` is then what "
+                    "that revision says where the page has changed since. Absent: the file as submitted.")
+
+    @model_serializer(mode="wrap")
+    def _without_revision(self, handler):
+        """`revision` is written only when set: the evidence of the file as submitted serialises as before."""
+        data = handler(self)
+        if self.revision is None and isinstance(data, dict):
+            data.pop("revision", None)
+        return data
 
 
 class ExtractedValue(Record):

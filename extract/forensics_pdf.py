@@ -6,7 +6,11 @@
 - `page_changed`: an earlier revision exists (the bytes up to its `%%EOF`) and a page's content, images
   or annotations differ from it: that page is rendered in both revisions and the pixels compared;
   the changed region is the evidence's bbox, in the pixels of the page as the pipeline normalised it
-  (PDF points for a text-layer page). This is not an indicator but what was changed;
+  (PDF points for a text-layer page). This is not an indicator but what was changed. A second evidence
+  item with `revision=1` names the same region in the first revision (reports/evidence.py cuts it from
+  those bytes), so the reviewer sees before and after side by side. On a text-layer page the two
+  revisions' texts are compared word by word: the indicator's `text_removed`/`text_added`, and the
+  evidence's text (what the first revision said there, what the page says now);
 - `signature_update` (info): every later revision only adds a digital signature (`/Sig`, `/ByteRange`)
   and no page changed: what signing does, no warning;
 - `editor_producer`: Producer or Creator names a PDF editor (not a scanner's or a printer driver's);
@@ -16,6 +20,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import io
 import logging
@@ -32,6 +37,12 @@ from extract.forensics import ForensicsConfig, indicator, names_one_of
 log = logging.getLogger("dossier.extract")
 PIXEL_CHANGE = 48  # grey levels: a change of the page's print, not JPEG noise
 WHOLE_PAGE = 0.6  # a changed region wider and taller than this share of the page: the page was replaced
+# changes whose earlier look is kept as evidence beside the current one (`Evidence.revision`): where nothing
+# visible changed ("none") or nothing rendered, there is no picture to compare
+SHOWN_BEFORE = ("region", "whole_page", "size")
+WORD = re.compile(r"[0-9A-Za-z]+(?:[.\-/:][0-9A-Za-z]+)*|\S")  # a Latin word or number, else one character
+MAX_PASSAGES = 4
+MAX_PASSAGE_CHARS = 40
 
 
 def revision_ends(data: bytes) -> list[int]:
@@ -184,11 +195,52 @@ def revision_indicators(file: str, data: bytes, pages: dict[int, PageText], imag
         except Exception as exc:
             log.warning("cannot compare %s page %s across revisions: %s", file, n, exc)
             bbox, how = None, "unrendered"
+        words = _words_changed(file, data[:ends[0]], data, page)
+        removed, added = words or ((), ())
         out.append(indicator("page_changed", f"page {n} differs from the first revision ({how})", page=n,
-                             bbox=bbox, change=how))
+                             bbox=bbox, change=how, **({} if words is None else
+                                                      {"text_removed": list(removed), "text_added": list(added)})))
         evidence.append(Evidence(file=file, page=n, bbox=bbox, extractor=EXTRACTOR,
-                                 text=f"page {n} changed since the first revision ({how})"))
+                                 text=" … ".join(added) or f"page {n} changed since the first revision ({how})"))
+        if how in SHOWN_BEFORE:
+            evidence.append(Evidence(file=file, page=n, bbox=bbox, extractor=EXTRACTOR, revision=1,
+                                     text=" … ".join(removed) or None))
     return out, evidence
+
+
+def _words_changed(file: str, earlier: bytes, later: bytes, page: PageText
+                   ) -> tuple[list[str], list[str]] | None:
+    """(passages removed, passages added) between the page's text layer in the first revision and now;
+    None when the page has no text layer (a scan: its pixels are the evidence)."""
+    if page.source != "text_layer":
+        return None
+    from ingest.pdf import read_page
+
+    before, after = read_page(file, earlier, page.page), read_page(file, later, page.page)
+    if before is None or after is None or before.kind != "text_layer" or after.kind != "text_layer":
+        return None
+    return text_change("\n".join(line.text for line in before.lines), "\n".join(line.text for line in after.lines))
+
+
+def text_change(before: str, after: str) -> tuple[list[str], list[str]]:
+    """(passages removed, passages added) from `before` to `after`, compared word by word: a run of
+    Latin letters and digits (2011-07-01 included) is one word, a Chinese character is one, so a changed
+    year reads "2011" → "2019" rather than "1" → "9". At most MAX_PASSAGES each, long ones shortened."""
+    a, b = list(WORD.finditer(before)), list(WORD.finditer(after))
+    matcher = difflib.SequenceMatcher(None, [m.group() for m in a], [m.group() for m in b], autojunk=False)
+    removed, added = [], []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("replace", "delete"):
+            removed.append(_passage(before, a[i1:i2]))
+        if tag in ("replace", "insert"):
+            added.append(_passage(after, b[j1:j2]))
+    return removed[:MAX_PASSAGES], added[:MAX_PASSAGES]
+
+
+def _passage(text: str, words: list[re.Match]) -> str:
+    """The words as they stand in `text` (the spaces between them kept, line breaks made spaces)."""
+    passage = " ".join(text[words[0].start():words[-1].end()].split())
+    return passage if len(passage) <= MAX_PASSAGE_CHARS else passage[:MAX_PASSAGE_CHARS - 1] + "…"
 
 
 def _xmp_history(pdf: pikepdf.Pdf, cfg: ForensicsConfig) -> list[str]:

@@ -7,7 +7,9 @@ be made (a DOCX cell has no pixels, a page that no longer renders) is shown as t
 
 Crops come from the colour page turned and deskewed exactly as OCR read it (`MemberImages.colour`),
 so the OCR bbox indexes it and the reviewer sees the seals and ink that the OCR image suppressed;
-text-layer PDF pages are rendered at 2× with the bbox (PDF points) scaled alike.
+text-layer PDF pages are rendered at 2× with the bbox (PDF points) scaled alike. Evidence of a PDF page as
+it stood in an earlier revision (`Evidence.revision`, extract/forensics_pdf.py) is cut the same way from
+the file's bytes up to that revision's end, so it lines up with the crop of the page as submitted.
 """
 from __future__ import annotations
 
@@ -49,11 +51,11 @@ def write_evidence(report: Report, dossier: Dossier, images, members: dict[str, 
     `images` is the extraction's `extract.images.MemberImages`; `members` the package's bytes (path →
     bytes) for text-layer PDF pages. Never raises for one bad page: that crop is left out and logged.
     """
-    wanted: dict[tuple[str, int], dict[str, Evidence]] = defaultdict(dict)
+    wanted: dict[tuple[str, int, int], dict[str, Evidence]] = defaultdict(dict)
     for ev in evidence_items(report):
         name = crop_name(ev)
         if name is not None:
-            wanted[(ev.file, ev.page)][name] = ev
+            wanted[(ev.file, ev.page, ev.revision or 0)][name] = ev
     if not wanted:
         return 0
     pages = {(p.file, p.page): p for p in dossier.pages}
@@ -61,11 +63,11 @@ def write_evidence(report: Report, dossier: Dossier, images, members: dict[str, 
     out.mkdir(parents=True, exist_ok=True)
     written = 0
     for key in sorted(wanted):
-        page = pages.get(key)
+        page = pages.get(key[:2])
         if page is None:
             continue
         try:
-            image, scale = _page_image(page, images, members)
+            image, scale = _page_image(page, *_revision(page.file, key[2], images, members))
         except Exception as exc:  # a crop is a convenience; the claim still shows its text
             log.warning("no evidence image for %s page %s: %s", key[0], key[1], exc)
             continue
@@ -83,6 +85,21 @@ def write_evidence(report: Report, dossier: Dossier, images, members: dict[str, 
             except Exception as exc:
                 log.warning("cannot crop %s page %s %s: %s", ev.file, ev.page, ev.bbox, exc)
     return written
+
+
+def _revision(file: str, revision: int, images, members: dict[str, bytes]) -> tuple:
+    """(images, members) showing the file as it stood in `revision` (0: as submitted): an earlier revision
+    of an incrementally saved PDF is its bytes up to that revision's %%EOF, rendered like the file itself."""
+    if not revision:
+        return images, members
+    from extract.forensics_pdf import revision_ends
+    from extract.images import MemberImages
+
+    ends = revision_ends(members[file]) if file in members else []
+    if revision >= len(ends):  # not an earlier revision of this file: no picture rather than the wrong one
+        raise ValueError(f"no earlier revision {revision} of {len(ends)}")
+    earlier = {file: members[file][:ends[revision - 1]]}
+    return MemberImages(earlier), earlier
 
 
 def _page_image(page: PageText, images, members: dict[str, bytes]) -> tuple[Image.Image | None, float]:
