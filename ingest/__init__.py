@@ -2,7 +2,7 @@
 
     for ref in find_packages(batch):                 # one per applicant
         for item in iter_members(ref):               # Member(path, data) or a failed SourceFile
-            source, pages = read_file(item.path, item.data)
+            source, pages = read_file(item.path, item.data)   # in a child, under limits.READ_*_SECONDS
             for page in pages:                       # RawPage, or IngestIssue for a bad page
                 ...
 
@@ -11,11 +11,12 @@ Formats are read by backends registered in `format_backends` (see ingest/backend
 from __future__ import annotations
 
 from ingest import docx_backend, images, pdf, xlsx_backend  # noqa: F401  (register the backends)
-from ingest.backends import Opened, format_backends, read_file, settle
+from ingest.backends import Opened, format_backends, settle
 from ingest.members import Member, iter_members
 from ingest.packages import PackageRef, find_batch_files, find_packages
 from ingest.pages import RawPage
 from ingest.sniff import detect_format
+from ingest.watchdog import read_file
 
 __all__ = [
     "Member",

@@ -3,7 +3,8 @@
 A backend is a callable `(path, data) -> Opened`. It validates the whole file up front (so the
 `SourceFile` status is right when returned) and raises `IngestError` when the file as a whole
 cannot be used; pages come lazily from `Opened.pages_iter`, one at a time, with per-page failures
-yielded as `IngestIssue(stage="render", page=N)`.
+yielded as `IngestIssue(stage="render", page=N)`. `open_file` runs a backend here, without a time
+limit; `ingest.watchdog.read_file` runs it in a child process under `limits.READ_*_SECONDS`.
 """
 from __future__ import annotations
 
@@ -26,22 +27,30 @@ class Opened:
     pages: int  # 0 when not known cheaply
     pages_iter: PageStream
     issues: tuple[IngestIssue, ...] = field(default=())  # file-level: status becomes "partial"
+    # the pages from page N on, without reading those before (PDF): reading goes on after a page
+    # that could not be read in time; None where pages can only be read in order
+    resume: Callable[[int], PageStream] | None = None
 
 
 Backend = Callable[[str, bytes], Opened]
 format_backends: Registry[Backend] = Registry("format backend")
 
 
-def read_file(path: str, data: bytes) -> tuple[SourceFile, PageStream]:
-    """Read one submitted file.
+def file_record(path: str, data: bytes) -> dict:
+    """The fields of a `SourceFile` known from the bytes alone: path, sha256, size, format."""
+    return dict(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data), format=detect_format(data, path))
+
+
+def open_file(path: str, data: bytes) -> tuple[SourceFile, Opened | None]:
+    """Open one submitted file in this process, with no time limit (`ingest.read_file` adds one).
 
     `path` is the path inside the package (only used for provenance and, for OLE2 files, to name
     the old Office kind); `data` its bytes. Returns the `SourceFile` (sha256, size, format from
-    content, page count when cheap, status ok/partial/failed with issues) and a lazy iterator of
-    `RawPage` and per-page `IngestIssue`. A failed file has an empty iterator.
+    content, page count when cheap, status ok/partial/failed with issues) and what the backend opened
+    (its lazy iterator of `RawPage` and per-page `IngestIssue`), None for a failed file.
     """
-    fmt = detect_format(data, path)
-    base = dict(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data), format=fmt)
+    base = file_record(path, data)
+    fmt = base["format"]
     if fmt == "empty":
         return _failed(base, issue("empty"))
     try:
@@ -57,8 +66,7 @@ def read_file(path: str, data: bytes) -> tuple[SourceFile, PageStream]:
     except Exception as exc:  # a parser's own error on a bad file: the batch goes on
         return _failed(base, issue("corrupt", f"{type(exc).__name__}: {exc}"[:200]))
     status = "partial" if opened.issues else "ok"
-    return (SourceFile(**base, status=status, pages=opened.pages, issues=opened.issues),
-            opened.pages_iter)
+    return SourceFile(**base, status=status, pages=opened.pages, issues=opened.issues), opened
 
 
 def settle(source: SourceFile, page_issues: list[IngestIssue] | tuple[IngestIssue, ...]) -> SourceFile:
@@ -69,8 +77,8 @@ def settle(source: SourceFile, page_issues: list[IngestIssue] | tuple[IngestIssu
     return source.model_copy(update={"status": status, "issues": source.issues + tuple(page_issues)})
 
 
-def _failed(base: dict, problem: IngestIssue) -> tuple[SourceFile, PageStream]:
-    return SourceFile(**base, status="failed", issues=(problem,)), iter(())
+def _failed(base: dict, problem: IngestIssue) -> tuple[SourceFile, None]:
+    return SourceFile(**base, status="failed", issues=(problem,)), None
 
 
 def _refuse(kind: str) -> Backend:

@@ -27,6 +27,9 @@ _TEXTS: dict[str, tuple[str, str]] = {
                "Archives nested too deep inside the zip; unpack them and submit one zip."),
     "archive": ("不支持的压缩格式（如 RAR/7z），请改用 ZIP 或直接提交文件夹。",
                 "Unsupported archive (e.g. RAR/7z); use ZIP or submit the folder."),
+    "timeout": ("读取该文件超时（文件结构异常，例如页面内容引用自身），已停止读取；请重新导出或重新扫描后提交。",
+                "Reading the file took too long (a broken structure, e.g. page content that refers to itself) "
+                "and was stopped; re-export or re-scan it and submit again."),
     "page": ("此页无法读取，其余页面已正常处理；如需要请重新扫描此页。",
              "This page could not be read; the other pages were processed. Re-scan the page if needed."),
 }

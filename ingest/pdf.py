@@ -58,7 +58,8 @@ def open_pdf(path: str, data: bytes) -> Opened:
     if plumber_error:
         issues.append(issue("corrupt", plumber_error))
     issues = tuple(issues)
-    return Opened(pages=n_pages, pages_iter=_pages(path, doc, plumber, meta), issues=issues)
+    return Opened(pages=n_pages, pages_iter=_pages(path, doc, plumber, meta), issues=issues,
+                  resume=lambda start: _pages(path, doc, plumber, meta, start))
 
 
 def read_page(path: str, data: bytes, number: int) -> RawPage | None:
@@ -104,10 +105,10 @@ def _pdf_meta(doc: pdfium.PdfDocument) -> dict[str, str]:
     return {k: str(v) for k, v in info.items() if k in _META_KEYS and v}
 
 
-def _pages(path: str, doc: pdfium.PdfDocument, plumber, meta: dict[str, str]):
+def _pages(path: str, doc: pdfium.PdfDocument, plumber, meta: dict[str, str], start: int = 1):
     try:
         n_plumber = len(plumber.pages) if plumber is not None else 0
-        for index in range(len(doc)):
+        for index in range(start - 1, len(doc)):
             number = index + 1
             try:
                 yield _one_page(path, number, doc, plumber.pages[index] if index < n_plumber else None, meta)
@@ -135,6 +136,8 @@ def _one_page(path: str, number: int, doc, ppage, meta: dict[str, str]) -> RawPa
         page_meta["text_layer_unusable"] = "glyphs without Unicode mapping"
         visible = []
     if visible and not _is_scan_with_stamp(visible, images, ppage):
+        # pdfium loads (parses) the page now, under ingest's time limit: evidence crops render it later
+        doc[number - 1].close()
         width, height = float(ppage.width), float(ppage.height)
         lines = group_lines(chars)
         ppage.close()

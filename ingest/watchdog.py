@@ -1,0 +1,174 @@
+"""`read_file`: a file read in a child process, under the time limits of `ingest.limits`.
+
+pdfium parses a page's content in C when the page is loaded; a form that draws itself (an
+incremental update can make any object refer to itself) keeps it there for ever, out of reach of
+Python's signals. So the backends run in a forked child, one step at a time: the child opens the
+file, then reads the next page only when the parent asks for it (pages stream: never more than one
+page's pixels on their way). A step that takes longer than `READ_PAGE_SECONDS`, or a child that
+dies (a parser's crash), ends that child: the page is listed as unreadable and a new child goes on
+from the next page where the backend can start there (PDF). Past `READ_FILE_SECONDS` for the whole
+file, the rest of it is listed as not read. Either way the batch goes on.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from multiprocessing import Pipe
+from multiprocessing.connection import Connection
+
+from core.records import IngestIssue, SourceFile
+from ingest import limits
+from ingest.backends import PageStream, file_record, open_file
+from ingest.messages import issue
+from ingest.pages import RawPage
+
+
+class _Stopped(Exception):
+    """The child gave no answer: it ran out of time (`timed_out`) or died."""
+
+    def __init__(self, why: str, timed_out: bool):
+        super().__init__(why)
+        self.timed_out = timed_out
+
+    def issue(self, page: int | None = None) -> IngestIssue:
+        where = f"page {page}: " if page else "opening: "
+        if self.timed_out:
+            return issue("timeout", where + str(self), stage="render" if page else "ingest", page=page)
+        return issue("page" if page else "corrupt", where + str(self), stage="render" if page else "ingest",
+                     page=page, category="corrupt")
+
+
+class _Child:
+    """A forked process reading one file from page `start` on; it answers one request at a time."""
+
+    def __init__(self, path: str, data: bytes, start: int):
+        mine, theirs = Pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns into the caller's code
+            mine.close()
+            code = 1
+            try:
+                _serve(theirs, path, data, start)
+                code = 0
+            finally:
+                os._exit(code)
+        theirs.close()
+        self.conn: Connection | None = mine
+
+    def ask(self, seconds: float):
+        """The next item of the file (None at its end), waiting at most `seconds`."""
+        try:
+            self.conn.send(True)
+        except OSError:
+            raise _Stopped(self._death(), timed_out=False) from None
+        return self.answer(seconds)
+
+    def answer(self, seconds: float):
+        """The child's next message, waiting at most `seconds` (the first one: what opening the file gave)."""
+        try:
+            if self.conn.poll(max(seconds, 0.0)):
+                return self.conn.recv()
+        except (EOFError, OSError):
+            raise _Stopped(self._death(), timed_out=False) from None
+        self.close()
+        raise _Stopped(f"no result within {seconds:.0f} s", timed_out=True)
+
+    def _death(self) -> str:
+        status = self.close()
+        if status is not None and os.WIFSIGNALED(status):
+            return f"the reader stopped ({signal.Signals(os.WTERMSIG(status)).name})"
+        return "the reader stopped"
+
+    def close(self) -> int | None:
+        """End the child (killed if still running) and reap it; its wait status, None if already closed."""
+        if self.conn is None:
+            return None
+        self.conn.close()
+        self.conn = None
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        return os.waitpid(self.pid, 0)[1]
+
+    def __del__(self):
+        self.close()
+
+
+def _serve(conn: Connection, path: str, data: bytes, start: int) -> None:
+    """The child's loop: open the file, send its record, then one item per request until the parent goes."""
+    source, opened = open_file(path, data)
+    if opened is None:
+        stream: PageStream = iter(())
+    else:
+        stream = opened.pages_iter if start == 1 else opened.resume(start)
+    conn.send((source, opened is not None and opened.resume is not None))
+    while conn.recv():
+        conn.send(next(stream, None))  # a page is read only once asked for
+
+
+def read_file(path: str, data: bytes) -> tuple[SourceFile, PageStream]:
+    """Read one submitted file (see `ingest.backends.open_file`), within the time limits.
+
+    Returns the `SourceFile` and a lazy iterator of `RawPage` and per-page `IngestIssue`; a page that
+    could not be read in time gives an issue of category "timeout", a file that did not open in time
+    a failed `SourceFile`.
+    """
+    deadline = time.monotonic() + limits.READ_FILE_SECONDS
+    child = _Child(path, data, 1)
+    try:
+        source, resumable = child.answer(_step(deadline))
+    except _Stopped as stop:
+        return SourceFile(**file_record(path, data), status="failed", issues=(stop.issue(),)), iter(())
+    return source, _pages(path, data, source, child, resumable, deadline)
+
+
+def _step(deadline: float) -> float:
+    return min(limits.READ_PAGE_SECONDS, deadline - time.monotonic())
+
+
+def _pages(path: str, data: bytes, source: SourceFile, child: _Child | None, resumable: bool,
+           deadline: float) -> Iterator[RawPage | IngestIssue]:
+    last = 0  # the number of the last page given
+    try:
+        while child is not None:
+            try:
+                item = child.ask(_step(deadline))
+            except _Stopped as stop:
+                if time.monotonic() >= deadline:
+                    yield _not_read(last + 1, f"reading stopped after {limits.READ_FILE_SECONDS:.0f} s")
+                    return
+                last += 1
+                yield stop.issue(last)
+                child, problem = _resumed(path, data, last + 1, source, resumable, deadline)
+                if problem is not None:
+                    yield problem
+                continue
+            if item is None:
+                return
+            last = item.page or last
+            yield item
+    finally:
+        if child is not None:
+            child.close()
+
+
+def _resumed(path: str, data: bytes, start: int, source: SourceFile, resumable: bool,
+             deadline: float) -> tuple[_Child | None, IngestIssue | None]:
+    """A new child reading from page `start`; or none, with an issue when pages are left unread."""
+    if source.pages and start > source.pages:
+        return None, None
+    if not resumable:
+        return None, _not_read(start, "this format is read in order")
+    child = _Child(path, data, start)
+    try:
+        child.answer(_step(deadline))
+    except _Stopped as stop:
+        return None, _not_read(start, str(stop))
+    return child, None
+
+
+def _not_read(start: int, why: str) -> IngestIssue:
+    return issue("timeout", f"{why}; pages from {start} on not read")
