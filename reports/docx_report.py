@@ -3,7 +3,8 @@
 `write_docx(view, path, folder)` draws an `ApplicantView` on A4 portrait (2 cm margins): the header
 facts, the verdict in words and colour, the counts by severity; the findings grouped by severity, each
 with its rule ID, message, the notice's clauses quoted in full and its evidence crops as pictures
-(from `folder/<crop>`, at most 14 cm wide) with file, page, text read and confidence; the
+(from `folder/<crop>`, at most 14 cm wide) with file, page, text read and confidence (a PDF page's
+region in its earlier revision beside the current one, 修改前 / 现在); the
 declared-vs-found table (differences shaded red, weak readings amber, their crops beside them); the
 timeline and the materials checklist as tables; and a line for the reviewer's signature and date.
 
@@ -37,6 +38,7 @@ GREY, RED, AMBER = "555555", "C62828", "B26A00"
 FILL_HEAD, FILL_DIFF, FILL_LOW, FILL_CLAUSE = "EEEEEE", "FFF0F0", "FFF8E1", "F6F6F0"
 CROP_MAX_CM = 14.0  # a finding's crop, at most the text width less the indent
 CROP_CELL_CM = 4.8  # a crop inside the declared-vs-found table
+PAIR_CM = 8.5  # each half of an earlier revision's region beside the current one (two fit the text width)
 PICTURE_FORMATS = ("JPEG", "PNG", "GIF", "BMP", "TIFF")  # what python-docx places
 CM_PER_PX = 0.015  # crops show text ~30 px high (reports.evidence.TEXT_HEIGHT): 4.5 mm on paper
 TEXT_WIDTH_CM = 17.0  # A4 less the margins
@@ -289,9 +291,24 @@ def _findings(doc, v: ApplicantView, folder: Path) -> None:
                 _run(clause, f"通知{code}　", bold=True, size=9.5)
                 _run(clause, text or "（规则文件中未收录该条原文）", size=9.5, color="444444")
                 _shade(clause._p.get_or_add_pPr(), FILL_CLAUSE)
+            for pair in f.revisions:
+                _revision_pair(doc, pair, folder)
             for e in f.evidence:
                 _picture(lambda: _para(doc, indent_cm=0.5, keep_next=True), folder, e.crop, CROP_MAX_CM)
                 _para(doc, _caption(e), indent_cm=0.5, size=8.5, color=RED if e.low else GREY)
+
+
+def _revision_pair(doc, pair: tuple[EvidenceView, EvidenceView], folder: Path) -> None:
+    """A region of a PDF page in its earlier revision and as submitted, side by side in a borderless
+    two-column table, each under its label (修改前 / 现在)."""
+    table = doc.add_table(rows=1, cols=2)
+    table.autofit = False
+    _widths(table, [PAIR_CM, PAIR_CM])
+    for cell, e in zip(table.rows[0].cells, pair):
+        cell.width = Cm(PAIR_CM)
+        _picture(lambda c=cell: _cell_paragraph(c), folder, e.crop, PAIR_CM - 0.3)
+        _run(_cell_paragraph(cell), e.label or "", bold=True, size=9.5)
+        _run(_cell_paragraph(cell), _caption(e), size=8.5, color=GREY)
 
 
 def _fields(doc, v: ApplicantView, folder: Path) -> None:

@@ -2,8 +2,8 @@
 
 `applicant_view(report, rules, folder)` turns a `Report` (report.json) into an `ApplicantView`:
 the header (name, ID, employer, specialty, verdict in words, counts by severity), the findings grouped by
-severity with the notice's clauses quoted in full and their evidence crops, the declared-vs-found table
-of every field, the timeline, and the checklist of the materials the notice asks for. Every string here is
+severity with the notice's clauses quoted in full and their evidence crops (a PDF page's region in an earlier
+revision paired with the same region as submitted: 修改前 / 现在), the declared-vs-found table of every field, the timeline, and the checklist of the materials the notice asks for. Every string here is
 raw (OCR text included): the renderers escape it.
 """
 from __future__ import annotations
@@ -25,6 +25,7 @@ from verify.rules import NoticeRules
 SEVERITIES = ("block", "error", "warn", "info")
 SEVERITY_ZH = {"block": "否决", "error": "错误", "warn": "提示复核", "info": "信息"}
 VERDICT_ZH = {"eligible": "符合条件", "needs_review": "需人工复核", "ineligible": "不符合条件"}
+REVISION_ZH = ("修改前", "现在")  # a PDF page's region in its earlier revision and as submitted, side by side
 FIELD_LABELS = FIELD_ZH
 WORDS_ZH = {"publicity_items": ITEM_ZH, "report_sections": REPORT_SECTION_ZH}  # list fields of coded words
 DATE_FIELDS = ("birth_date", "graduation_date", "work_start_date", "technician_date", "probation_end_date",
@@ -59,10 +60,15 @@ class EvidenceView:
     confidence: float | None
     crop: str | None  # path relative to the report's folder, when the crop exists
     low: bool  # read below the rules' confidence threshold
+    revision: int | None = None  # the page as it stood in this earlier revision of the file (Evidence.revision)
+    label: str | None = None  # 修改前 / 现在, in a pair of revisions shown side by side
 
     @property
     def where(self) -> str:
-        return f"{self.file} 第{self.page}页" if self.page else self.file
+        where = f"{self.file} 第{self.page}页" if self.page else self.file
+        if self.revision:
+            where += "（首次保存时）" if self.revision == 1 else f"（第{self.revision}次保存时）"
+        return where
 
 
 @dataclass
@@ -75,6 +81,7 @@ class FindingView:
     message: str
     clauses: list[tuple[str, str]]  # (code, the notice's words)
     evidence: list[EvidenceView]
+    revisions: list[tuple[EvidenceView, EvidenceView]] = field(default_factory=list)  # (earlier, current) regions
 
 
 @dataclass
@@ -192,21 +199,35 @@ def zh_date(text: str) -> str:
 
 
 def _evidence(items, folder: Path | None, threshold: float, limit: int = 4) -> list[EvidenceView]:
-    out = []
-    for ev in list(items)[:limit]:
-        name = crop_name(ev)
-        crop = f"{FOLDER}/{name}" if name and folder is not None and (folder / FOLDER / name).exists() else None
-        out.append(EvidenceView(file=ev.file, page=ev.page, text=ev.text, confidence=ev.confidence, crop=crop,
-                                low=ev.confidence is not None and ev.confidence < threshold))
-    return out
+    return [_evidence_view(ev, folder, threshold) for ev in list(items)[:limit]]
+
+
+def _evidence_view(ev: Evidence, folder: Path | None, threshold: float, label: str | None = None) -> EvidenceView:
+    name = crop_name(ev)
+    crop = f"{FOLDER}/{name}" if name and folder is not None and (folder / FOLDER / name).exists() else None
+    return EvidenceView(file=ev.file, page=ev.page, text=ev.text, confidence=ev.confidence, crop=crop,
+                        low=ev.confidence is not None and ev.confidence < threshold, revision=ev.revision, label=label)
+
+
+def _revision_pairs(items: list[Evidence]) -> tuple[list[tuple[Evidence, Evidence]], list[Evidence]]:
+    """(earlier, current) for each evidence item of an earlier revision of a page whose current region is
+    also evidence (the same file, page and box: FRAUD.PDF_EDITED), and the items left over."""
+    current = {(e.file, e.page, e.bbox): e for e in items if e.revision is None}
+    pairs = [(e, current[(e.file, e.page, e.bbox)]) for e in items
+             if e.revision is not None and (e.file, e.page, e.bbox) in current]
+    paired = {id(e) for pair in pairs for e in pair}
+    return pairs, [e for e in items if id(e) not in paired]
 
 
 def _finding_view(f, rules: NoticeRules, folder: Path | None) -> FindingView:
+    threshold = rules.ocr_low_confidence
+    pairs, single = _revision_pairs(list(f.evidence)[:6])
     return FindingView(
         rule=f.rule, severity=f.severity, severity_zh=SEVERITY_ZH.get(f.severity, f.severity), field=f.field,
         field_zh=FIELD_LABELS.get(f.field or "", DOC_ZH.get(f.field or "", f.field)) if f.field else None,
-        message=f.message, clauses=rules.clause_texts(f.clause),
-        evidence=_evidence(f.evidence, folder, rules.ocr_low_confidence, limit=6),
+        message=f.message, clauses=rules.clause_texts(f.clause), evidence=_evidence(single, folder, threshold, 6),
+        revisions=[(_evidence_view(before, folder, threshold, REVISION_ZH[0]),
+                    _evidence_view(now, folder, threshold, REVISION_ZH[1])) for before, now in pairs],
     )
 
 
