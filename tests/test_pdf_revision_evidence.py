@@ -165,6 +165,27 @@ def test_scanned_page_replaced_keeps_the_page_as_first_scanned(tmp_path):
     assert np.abs(np.asarray(old, np.int16) - np.asarray(new, np.int16)).mean() > 5.0
 
 
+def test_a_page_replaced_whole_shows_both_pages_reduced(tmp_path):
+    """A replaced page has no region: the page as first scanned and as submitted, both reduced, paired."""
+    scan, _ = _letter()
+    grey = scan.convert("L")
+    other = Image.new("L", grey.size, 255)
+    other.paste(0, (40, 40, grey.width - 40, grey.height - 40))  # another page altogether
+    original = image_pdf([(grey, 200, 80)], {"Producer": "Canon iR-ADV C5535 PDF"})
+    edited = edit_pdf(original, 0, other, 80, {"Producer": "Canon iR-ADV C5535 PDF"})
+    pages = _pdf_pages("scan.pdf", edited)
+    values, findings = _checked("scan.pdf", edited, pages, "appointment", "pdf")
+    assert next(i for i in values[0].value if i["kind"] == "page_changed")["change"] == "whole_page"
+    now, before = findings[0].evidence
+    assert (now.bbox, before.bbox, before.revision) == (None, None, 1)
+    report, dossier = _report(pages, findings)
+    assert write_evidence(report, dossier, MemberImages({"scan.pdf": edited}), {"scan.pdf": edited}, tmp_path) == 2
+    old, new = _crop(tmp_path, before), _crop(tmp_path, now)
+    assert np.asarray(new.convert("L")).mean() < 100 < np.asarray(old.convert("L")).mean()  # black page now, letter before
+    (pair,) = applicant_view(report, load_rules(), tmp_path).all_findings[0].revisions
+    assert [e.crop is not None for e in pair] == [True, True]
+
+
 def test_signature_only_update_gives_no_earlier_crop_and_no_warning(tmp_path):
     """Near miss: a second revision that only signs the file changes no page: no page_changed reading, no
     earlier-revision evidence, no finding, and nothing for write_evidence to cut."""
