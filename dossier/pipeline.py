@@ -75,6 +75,7 @@ def read_member(path: str, data: bytes, options: Options) -> tuple[SourceFile, l
             page_issues.append(
                 IngestIssue(stage="ocr", category="ocr_failed", message=str(exc), page=raw.page)
             )
+        del raw  # its pixels go before the next page is rendered: one page in memory at a time
     return settle(source, page_issues), pages
 
 

@@ -1,13 +1,17 @@
-"""Page images for extractors that look at pixels (tick boxes) or read a region again.
+"""Page images for extractors that look at pixels (tick boxes) or read a region again, and for the
+reports' evidence crops and the batch fingerprint, which look at every OCR'd page in colour.
 
 The pipeline keeps the bytes of the package's files while it extracts; a page's image is
 rendered again on demand and normalised exactly as when it was read (rotation and skew replayed),
-so OCR bboxes index it directly. Originals are only read.
+so OCR bboxes index it directly. Rendered pages are shared by every stage through a least-recently
+used store bounded by their pixels' bytes (not their count: a 300-dpi colour page is 26 MB, a
+200-dpi one 12 MB), so a 200-page scan holds no more than a 14-page one. Originals are only read.
 """
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Iterable
 
 from PIL import Image
 
@@ -16,16 +20,48 @@ from ingest import detect_format, read_file
 from ingest.pages import RawPage
 
 log = logging.getLogger("dossier.extract")
-KEEP = 3  # normalised pages held at once (an A4 scan at 300 dpi is ~25 MB)
+KEEP_BYTES = 192 * 1024 * 1024  # pixels of rendered pages held at once: a median applicant's 14 pages at 200 dpi
+
+_Key = tuple[str, int, str]  # (file, page, "ocr" or "colour")
+
+
+class RenderStore:
+    """Images by key, the least recently used dropped once their pixels pass `budget` bytes."""
+
+    def __init__(self, budget: int = KEEP_BYTES):
+        self.budget, self.used = budget, 0
+        self._items: OrderedDict[_Key, Image.Image] = OrderedDict()
+
+    def get(self, key: _Key) -> Image.Image | None:
+        image = self._items.get(key)
+        if image is not None:
+            self._items.move_to_end(key)
+        return image
+
+    def put(self, key: _Key, image: Image.Image) -> None:
+        size = pixel_bytes(image)
+        if size > self.budget or key in self._items:
+            return
+        self._items[key] = image
+        self.used += size
+        while self.used > self.budget:
+            _, dropped = self._items.popitem(last=False)
+            self.used -= pixel_bytes(dropped)
+
+    def __contains__(self, key: _Key) -> bool:
+        return key in self._items
+
+
+def pixel_bytes(image: Image.Image) -> int:
+    return image.width * image.height * len(image.getbands())
 
 
 class MemberImages:
-    """`get(page)` → the normalised image of an OCR'd page of one of `members` (path → bytes)."""
+    """`get(page)` / `colour(page)` → the normalised images of an OCR'd page of one of `members` (path → bytes)."""
 
-    def __init__(self, members: dict[str, bytes]):
+    def __init__(self, members: dict[str, bytes], budget: int = KEEP_BYTES):
         self._members = members
-        # (file, page) → (the page as OCR read it, the colour page turned and deskewed alike)
-        self._cache: OrderedDict[tuple[str, int], tuple[Image.Image, Image.Image]] = OrderedDict()
+        self._store = RenderStore(budget)
 
     @property
     def members(self) -> dict[str, bytes]:
@@ -34,55 +70,44 @@ class MemberImages:
 
     def get(self, page: PageText) -> Image.Image | None:
         """The page as OCR read it (red seals suppressed)."""
-        got = self._both(page)
-        return got[0] if got else None
+        return self._image(page, "ocr")
 
     def colour(self, page: PageText) -> Image.Image | None:
-        """The page in colour, turned and deskewed as OCR read it (seals visible): rendered with `get`'s."""
-        got = self._both(page)
-        return got[1] if got else None
+        """The page in colour, turned and deskewed as OCR read it (seals visible): `get`'s bboxes index it."""
+        return self._image(page, "colour")
 
-    def _both(self, page: PageText) -> tuple[Image.Image, Image.Image] | None:
+    colour_only = colour  # the name the evidence crops and forensics knew it by
+
+    def rendered_first(self, pages: Iterable[PageText]) -> list[PageText]:
+        """`pages` with those whose colour image is held first: a stage that visits every page (the
+        fingerprint) uses what an earlier one (the evidence crops) rendered before it is pushed out."""
+        pages = list(pages)
+        held = [p for p in pages if (p.file, p.page, "colour") in self._store]
+        return held + [p for p in pages if (p.file, p.page, "colour") not in self._store]
+
+    def _image(self, page: PageText, kind: str) -> Image.Image | None:
         if not page.source.startswith("ocr:") or page.file not in self._members:
             return None
-        key = (page.file, page.page)
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
+        key = (page.file, page.page, kind)
+        image = self._store.get(key)
+        if image is not None:
+            return image
         try:
-            both = self._render(page)
+            image = self._render(page, kind)
         except Exception as exc:  # pixels are a second look; without them the text readings stand
             log.warning("cannot render %s page %s again: %s", page.file, page.page, exc)
             return None
-        if both is not None:
-            self._cache[key] = both
-            while len(self._cache) > KEEP:
-                self._cache.popitem(last=False)
-        return both
+        if image is not None:
+            self._store.put(key, image)
+        return image
 
-    def _render(self, page: PageText) -> tuple[Image.Image, Image.Image] | None:
+    def _render(self, page: PageText, kind: str) -> Image.Image | None:
         from extract.ocr.page import normalised_colour, normalised_image
 
         raw = self._raw(page)
         if raw is None:
             return None
-        return normalised_image(raw, page), normalised_colour(raw, page)
-
-    def colour_only(self, page: PageText) -> Image.Image | None:
-        """`colour(page)` without making the OCR image when the page is not cached (evidence crops)."""
-        key = (page.file, page.page)
-        if key in self._cache:
-            return self._cache[key][1]
-        if not page.source.startswith("ocr:") or page.file not in self._members:
-            return None
-        from extract.ocr.page import normalised_colour
-
-        try:
-            raw = self._raw(page)
-            return None if raw is None else normalised_colour(raw, page)
-        except Exception as exc:
-            log.warning("cannot render %s page %s again: %s", page.file, page.page, exc)
-            return None
+        return normalised_image(raw, page) if kind == "ocr" else normalised_colour(raw, page)
 
     def _raw(self, page: PageText) -> RawPage | None:
         """The page as ingest read it; a PDF page is rendered alone (not after every page before it)."""

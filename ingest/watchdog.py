@@ -150,6 +150,7 @@ def _pages(path: str, data: bytes, source: SourceFile, child: _Child | None, res
                 return
             last = item.page or last
             yield item
+            item = None  # not held while the next page is read
     finally:
         if child is not None:
             child.close()

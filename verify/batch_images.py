@@ -99,10 +99,10 @@ def image_pages(dossier: Dossier, images, folder: Path | None, out: Path | None)
                     seal_boxes.setdefault((ev.file, ev.page), []).append((value.document or "", ev.bbox))
     pages: list[PagePrint] = []
     seals: list[SealPrint] = []
-    for page in dossier.pages:
-        if not page.source.startswith("ocr:"):
-            continue
-        image = images.colour_only(page)
+    order = {(p.file, p.page): n for n, p in enumerate(dossier.pages)}
+    # the pages the evidence crops left rendered first, before new renders push them out
+    for page in images.rendered_first(p for p in dossier.pages if p.source.startswith("ocr:")):
+        image = images.colour(page)
         if image is None:
             continue
         kind = doc_type.get((page.file, page.page), "unknown")
@@ -120,6 +120,8 @@ def image_pages(dossier: Dossier, images, folder: Path | None, out: Path | None)
         for seal_type, bbox in seal_boxes.get((page.file, page.page), []):
             seals.append(SealPrint(file=page.file, page=page.page, bbox=tuple(bbox), doc_type=seal_type or kind,
                                    hashes=seal_hash(image, bbox)))
+    pages.sort(key=lambda p: order[(p.file, p.page)])
+    seals.sort(key=lambda p: order[(p.file, p.page)])
     return {"pages": pages, "seals": seals}
 
 
