@@ -65,3 +65,10 @@ def test_pages_rendered_once_are_shared_and_visited_first():
     tight.colour(pages[1])  # pushes page 1 out: only one page fits
     assert [p.page for p in tight.rendered_first(pages)] == [2, 1, 3]
 
+
+
+def test_the_ocr_engine_runs_without_the_memory_arena():
+    # onnxruntime's CPU arena kept 0.7-1 GB per process; the RapidOCR wheel turns it off in every session
+    from extract.ocr.rapid import memory_arena
+
+    assert memory_arena() is False

@@ -28,6 +28,15 @@ def _rapidocr():
     return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, print_verbose=False)
 
 
+def memory_arena() -> bool:
+    """Whether onnxruntime's CPU memory arena is on in this process's RapidOCR sessions, read from the
+    sessions themselves (the engine is loaded): the wheel turns it off; with it on a process peaked at
+    0.7-1 GB. bench/memory.py reports it beside the engine's peak."""
+    engine = _rapidocr()
+    sessions = (engine.text_det.infer, engine.text_cls.infer, engine.text_rec.session)
+    return any(s.session.get_session_options().enable_cpu_mem_arena for s in sessions)
+
+
 def _aabb(points) -> tuple[float, float, float, float]:
     xs = [float(p[0]) for p in points]
     ys = [float(p[1]) for p in points]
