@@ -18,7 +18,7 @@ from extract.ocr import (
     strip_cjk_spaces,
 )
 from extract.ocr.engines import join_words
-from extract.ocr.normalise import detect_skew, red_mask, suppress_seal, vote_rotation
+from extract.ocr.normalise import deskew, detect_skew, red_mask, suppress_seal, vote_rotation
 from extract.ocr.tesseract import Tesseract
 from core.records import Word
 from ingest.pages import RawPage
@@ -138,6 +138,21 @@ def test_skew_is_measured_within_half_a_degree(page, angle):
     assert abs(detect_skew(np.asarray(image.convert("L"))) - angle) <= 0.5
     norm = normalise_page(image, DPI)
     assert abs(norm.skew - angle) <= 0.5 and norm.rotation == 0
+
+
+@pytest.mark.parametrize("angle", [-2.45, 0.35, 4.9])
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+def test_deskew_draws_pillows_geometry(page, angle, mode):
+    """Boxes recorded on a page deskewed by Pillow (older cached readings) fit the OpenCV deskew."""
+    image = page.image.convert(mode).crop((0, 0, page.image.width - 1, page.image.height - 3))  # odd sizes
+    fill = 255 if mode == "L" else (255, 255, 255)
+    pillow = image.rotate(-angle, resample=Image.BICUBIC, expand=True, fillcolor=fill)
+    ours = deskew(image, angle)
+    assert ours.size == pillow.size and ours.mode == mode
+    diff = np.abs(np.asarray(ours, dtype=np.int16) - np.asarray(pillow, dtype=np.int16))
+    assert diff.mean() < 0.5  # bicubic kernels differ slightly; a shifted page would differ by far more
+    shifted = np.abs(np.asarray(ours, dtype=np.int16)[:, 1:] - np.asarray(pillow, dtype=np.int16)[:, :-1])
+    assert shifted.mean() > 4 * diff.mean()
 
 
 @pytest.mark.parametrize("engine", ENGINES)
