@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from PIL import Image
 
 from core.records import PageText
-from ingest import detect_format, read_file
+from ingest import detect_format
+from ingest.backends import open_file
 from ingest.pages import RawPage
 
 log = logging.getLogger("dossier.extract")
@@ -118,8 +119,9 @@ class MemberImages:
             raw = read_page(page.file, data, page.page)
             if raw is not None and raw.image is not None:
                 return raw
-        _, items = read_file(page.file, data)
-        for raw in items:
+        # read here, not in ingest's child process: ingest read this page within its time limits already
+        _, opened = open_file(page.file, data)
+        for raw in opened.pages_iter if opened is not None else ():
             if isinstance(raw, RawPage) and raw.page == page.page and raw.image is not None:
                 return raw
         return None
