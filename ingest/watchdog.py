@@ -11,6 +11,7 @@ file, the rest of it is listed as not read. Either way the batch goes on.
 """
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import time
@@ -23,6 +24,8 @@ from ingest import limits
 from ingest.backends import PageStream, file_record, open_file
 from ingest.messages import issue
 from ingest.pages import RawPage
+
+log = logging.getLogger("dossier.ingest")
 
 
 class _Stopped(Exception):
@@ -117,7 +120,12 @@ def read_file(path: str, data: bytes) -> tuple[SourceFile, PageStream]:
     a failed `SourceFile`.
     """
     deadline = time.monotonic() + limits.READ_FILE_SECONDS
-    child = _Child(path, data, 1)
+    try:
+        child = _Child(path, data, 1)
+    except OSError as exc:  # no process can be started now (memory, process limit): read here, unbounded
+        log.warning("reading %s without a time limit: %s", path, exc)
+        source, opened = open_file(path, data)
+        return source, iter(()) if opened is None else opened.pages_iter
     try:
         source, resumable = child.answer(_step(deadline))
     except _Stopped as stop:
@@ -163,10 +171,10 @@ def _resumed(path: str, data: bytes, start: int, source: SourceFile, resumable: 
         return None, None
     if not resumable:
         return None, _not_read(start, "this format is read in order")
-    child = _Child(path, data, start)
     try:
+        child = _Child(path, data, start)
         child.answer(_step(deadline))
-    except _Stopped as stop:
+    except (_Stopped, OSError) as stop:
         return None, _not_read(start, str(stop))
     return child, None
 
