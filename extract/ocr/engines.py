@@ -14,6 +14,7 @@ from PIL import Image
 
 from core.records import BBox, Line, Word
 from core.registry import Registry
+from extract.ocr.cache import CachedEngine
 
 
 class OcrEngine(Protocol):
@@ -30,15 +31,17 @@ class OcrEngine(Protocol):
 T = TypeVar("T")
 
 ocr_engines: Registry[type] = Registry("OCR engine")
-_instances: dict[str, OcrEngine] = {}
+_instances: dict[str, CachedEngine] = {}
 
 
-def get_engine(spec: str) -> OcrEngine:
-    """The engine registered as `spec` ("rapidocr" or "rapidocr@1"), one instance per process."""
+def get_engine(spec: str) -> CachedEngine:
+    """The engine registered as `spec` ("rapidocr" or "rapidocr@1"), one instance per process,
+    its reads going through the persistent OCR cache (extract/ocr/cache.py)."""
     cls = ocr_engines.get(spec)
     key = f"{cls.__module__}.{cls.__qualname__}"
     if key not in _instances:
-        _instances[key] = cls()
+        adapter = next(name for name, obj in ocr_engines.items() if obj is cls)
+        _instances[key] = CachedEngine(cls(), adapter)
     return _instances[key]
 
 

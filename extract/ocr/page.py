@@ -5,7 +5,8 @@ import numpy as np
 from PIL import Image
 
 from core.records import Line, PageText
-from extract.ocr.engines import get_engine
+from extract.ocr.cache import cached_page
+from extract.ocr.engines import OcrEngine, get_engine
 from extract.ocr.normalise import (
     STRETCH_MEDIAN,
     NormalisedPage,
@@ -56,10 +57,18 @@ def ocr_page(raw: RawPage, engine: str = DEFAULT_ENGINE) -> PageText:
     Raises ExternalTimeoutError / ExternalProgramError from the engine; the caller records the
     page as degraded and goes on with the batch.
     """
+    if raw.image is None:
+        raise ValueError(f"{raw.file} page {raw.page} has no image to OCR ({raw.kind})")
     ocr = get_engine(engine)
+    text = cached_page(raw.image, page_dpi(raw), ocr, lambda: _read_page(raw, ocr.engine))
+    return text.model_copy(update={"file": raw.file, "page": raw.page, "meta": dict(raw.meta) | text.meta})
+
+
+def _read_page(raw: RawPage, ocr: OcrEngine) -> PageText:
+    """`ocr_page` without the cache; meta holds only what the OCR adds (ink, contrast stretch)."""
     norm = normalise_raw(raw)
     lines = ocr.read(norm.image, page_dpi(raw))
-    meta = dict(raw.meta) | {"ink": f"{norm.ink:.4f}"}
+    meta = {"ink": f"{norm.ink:.4f}"}
     if _faint_unread(norm, lines):
         low, paper = norm.levels
         stretched = normalise_page(raw.image, page_dpi(raw), stretch=(low, paper, STRETCH_MEDIAN))
