@@ -44,6 +44,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
     p.add_argument("--ocr-engine", default=None, help="OCR engine, e.g. rapidocr or tesseract")
     p.add_argument("--quiet", action="store_true", help="no progress bar, only errors")
+    cache = p.add_mutually_exclusive_group()
+    cache.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                       help="folder of the OCR cache (default: the user's cache folder, or $DOSSIER_CACHE_DIR)")
+    cache.add_argument("--no-cache", action="store_true", help="OCR every page afresh and write no cache")
 
 
 def _options(args):
@@ -61,7 +65,8 @@ def _options(args):
         from verify.rules import load_rules
 
         load_rules(rules)  # a bad rules file stops the run before any package is read
-    return Options(engine=args.ocr_engine, rules=rules)
+    cache = str(args.cache.resolve()) if args.cache else None
+    return Options(engine=args.ocr_engine, rules=rules, cache=cache, use_cache=not args.no_cache)
 
 
 def _run_check(batch: Path, out: Path, args) -> int:

@@ -18,6 +18,7 @@ from core.records import Dossier, IngestIssue, PageText, Report, SourceFile
 from extract.classify import group_documents
 from extract.extractors import ExtractContext
 from extract.images import MemberImages
+from extract.ocr import cache as ocr_cache
 from extract.pagetext import to_page_text
 from extract.run import extract_dossier
 from ingest import PackageRef, find_batch_files, find_packages, iter_members, read_file, settle
@@ -36,6 +37,8 @@ log = logging.getLogger("dossier")
 class Options:
     engine: str | None = None  # OCR engine name; None = the default engine
     rules: str | None = None  # path of the notice's rules file; None = the bundled notice
+    cache: str | None = None  # folder of the OCR cache; None = the user's cache folder
+    use_cache: bool = True  # False: OCR every page afresh, write no cache
 
 
 def read_package(ref: PackageRef, options: Options, keep: dict[str, bytes] | None = None) -> Dossier:
@@ -62,6 +65,7 @@ def read_package(ref: PackageRef, options: Options, keep: dict[str, bytes] | Non
 
 def read_member(path: str, data: bytes, options: Options) -> tuple[SourceFile, list[PageText]]:
     """One file: its record (status settled by what its pages gave) and the text of its pages."""
+    ocr_cache.configure(options.cache, enabled=options.use_cache)  # here: this runs in every worker
     pages: list[PageText] = []
     page_issues: list[IngestIssue] = []
     source, raw_pages = read_file(path, data)
