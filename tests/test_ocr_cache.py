@@ -185,3 +185,25 @@ def test_cache_dir_reaches_the_worker_processes_and_a_rerun_reads_nothing_again(
 def _entries(path: Path) -> list[tuple[str, str, float]]:
     with sqlite3.connect(path) as db:
         return db.execute("SELECT key, kind, created FROM entries ORDER BY key").fetchall()
+
+
+def test_a_package_result_is_found_by_what_it_was_made_from(cache_dir):
+    from extract.ocr.cache import PackageResults
+
+    results = PackageResults()
+    members = [("评审表.pdf", "a" * 64), ("身份证.jpg", "b" * 64)]
+    key = PackageResults.key("张伟-晋城煤业", members, b"rules: 1", "rapidocr")
+    assert results.get(key) is None
+    results.put(key, b"the worker's bundle")
+    assert results.get(PackageResults.key("张伟-晋城煤业", members[::-1], b"rules: 1", "rapidocr")) == b"the worker's bundle"
+    changed = [
+        PackageResults.key("张伟-晋城煤业", [members[0], ("身份证.jpg", "c" * 64)], b"rules: 1", "rapidocr"),
+        PackageResults.key("张伟-晋城煤业", [members[0], ("身份证2.jpg", "b" * 64)], b"rules: 1", "rapidocr"),
+        PackageResults.key("张伟-晋城煤业", members, b"rules: 2", "rapidocr"),
+        PackageResults.key("张伟-晋城煤业", members, b"rules: 1", "tesseract"),
+        PackageResults.key("李娜-晋城煤业", members, b"rules: 1", "rapidocr"),
+        PackageResults.key("张伟-晋城煤业", members, b"rules: 1", "rapidocr", [("汇总表.xlsx", "d" * 64)]),
+    ]
+    assert all(results.get(k) is None for k in changed)
+    cache.configure(str(cache_dir), enabled=False)
+    assert results.get(key) is None

@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import sqlite3
+import sys
 import time
 import zlib
 from collections import Counter
@@ -235,3 +236,68 @@ def cached_page(image: Image.Image, dpi: int, engine: CachedEngine, read: Callab
     text = read()
     cache.put("page", key, text.model_dump_json().encode())
     return text
+
+
+# ---- whole packages ------------------------------------------------------------------------------
+
+CODE_PACKAGES = ("core", "ingest", "extract", "verify", "reports", "dossier")
+CODE_SUFFIXES = (".py", ".yaml", ".json", ".j2", ".html", ".css", ".js")
+
+
+@functools.cache
+def installed_code_version() -> str:
+    """Hash of every source and data file of the installed dossier packages and of the installed
+    distributions' versions: any change of code, bundled rules or a library makes every package result stale."""
+    import importlib.util
+
+    h = hashlib.sha256()
+    for package in CODE_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        for root in spec.submodule_search_locations or () if spec else ():
+            for path in sorted(Path(root).rglob("*")):
+                if path.suffix in CODE_SUFFIXES and "__pycache__" not in path.parts:
+                    h.update(f"{package}/{path.relative_to(root).as_posix()}\0".encode() + path.read_bytes())
+    for dist in _installed_distributions():
+        h.update(dist.encode() + b";")
+    return h.hexdigest()[:16]
+
+
+def _installed_distributions() -> list[str]:
+    """Names of the *.dist-info / *.egg-info folders on sys.path ("numpy-1.26.4.dist-info"): each
+    holds its version, and listing folders is ~100x faster than reading every distribution's metadata."""
+    found = []
+    for entry in sys.path:
+        try:
+            found += [p.name for p in Path(entry or ".").iterdir() if p.suffix in (".dist-info", ".egg-info")]
+        except OSError:  # a zip on sys.path, a folder gone
+            continue
+    return sorted(found)
+
+
+class PackageResults:
+    """A whole package's result (the worker's result bundle, as opaque bytes) by what it was made from.
+
+    Same SQLite file and settings as the OCR entries (kind "package"). The bytes are the pipeline's:
+    whatever it stores comes back to it, so it should not store pickles (see the module docstring).
+    """
+
+    KIND = "package"
+
+    @staticmethod
+    def key(package: str, members: list[tuple[str, str]], rules: bytes, engine: str | None,
+            batch_files: list[tuple[str, str]] = ()) -> str:
+        """The key of a package's result: its key (the applicant's folder, shown in the report), its
+        files as sorted (path, sha256) pairs (names are shown too), the rules file's bytes, the OCR
+        engine, the batch's own files (a unit's 汇总表 holds declared data) and `installed_code_version()`."""
+        parts = [PackageResults.KIND, package, sorted(members), hashlib.sha256(rules).hexdigest(), engine or "",
+                 sorted(batch_files), installed_code_version()]
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+    def get(self, key: str) -> bytes | None:
+        cache = current()
+        return cache.get(self.KIND, key) if cache is not None else None
+
+    def put(self, key: str, value: bytes) -> None:
+        cache = current()
+        if cache is not None:
+            cache.put(self.KIND, key, value)
