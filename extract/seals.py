@@ -39,6 +39,7 @@ from PIL import Image
 
 from core.records import Document, Evidence, ExtractedValue, PageText
 from extract.doctext import DocText
+from extract.seal_text import impression, ring_readings
 
 log = logging.getLogger("dossier.extract")
 
@@ -56,6 +57,7 @@ class Seal:
     score: float  # 0-1: share of directions in which the rim is ink with paper just outside
     ink: str  # "red", or "grey" on a page without colour
     diameter_mm: float
+    ellipse: tuple | None = None  # ((cx, cy), (width, height), angle°) of the rim, page pixels (ring text unwrap)
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,8 @@ def _candidates(mask: np.ndarray, dpi: float, ink: str, scale: float) -> list[Se
                for s in out):
             continue  # the same seal found twice
         bbox = tuple(float(round(v / scale, 1)) for v in (cx - r, cy - r, cx + r, cy + r))
-        out.append(Seal(bbox=bbox, score=round(coverage, 3), ink=ink, diameter_mm=round(d / px_per_mm, 1)))
+        rim = ((round(cx / scale, 1), round(cy / scale, 1)), (round(ew / scale, 1), round(eh / scale, 1)), round(ellipse[2], 1))
+        out.append(Seal(bbox=bbox, score=round(coverage, 3), ink=ink, diameter_mm=round(d / px_per_mm, 1), ellipse=rim))
     return sorted(out, key=lambda s: -s.score)
 
 
@@ -340,19 +343,23 @@ NAME = re.compile(r"[ \t]*([\u4e00-\u9fff]{2,4})")
 
 def pixel_readings(documents, by_page: dict, ctx) -> list[ExtractedValue]:
     """`unit_sealed` for each document of a type the unit seals, and for the commitment whether each
-    signature slot holds ink (`applicant_signed`, `unit_signed`), from the pages' colour images."""
+    signature slot holds ink (`applicant_signed`, `unit_signed`), from the pages' colour images; the
+    `seal_text` of the seals found (extract/seal_text.py)."""
     docs = [d for d in documents if d.type in SEALED]
     if not docs or ctx is None or ctx.images is None:
         return []
     pages = {id(d): [by_page[(d.file, n)] for n in d.pages if (d.file, n) in by_page] for d in docs}
     colour = colour_pages(ctx.images, [p for d in docs for p in pages[id(d)]])
     scans: dict[tuple[str, int], tuple] = {}  # (file, page) → (SealScan, rgb, seal-free grey or None)
+    impressions = []  # every seal with its ink, for its ring text
     for doc in docs:
         for p in pages[id(doc)]:
             img = colour.pop((p.file, p.page), None)
             if img is not None:
                 rgb = np.asarray(img.convert("RGB"))
                 scan = find_seals(img, content=content_box(p))
+                dpi = page_dpi(rgb.shape[1], rgb.shape[0])
+                impressions += [i for s in scan.seals if (i := impression(doc.type, p.file, p.page, rgb, s, dpi))]
                 sign = doc.type == "commitment"  # its signatures are read from the pixels too
                 scans[(p.file, p.page)] = (scan, rgb if sign else None, seal_free(rgb, scan) if sign else None)
     out: list[ExtractedValue] = []
@@ -367,7 +374,7 @@ def pixel_readings(documents, by_page: dict, ctx) -> list[ExtractedValue]:
                 out += signature_readings(doc, pages[id(doc)], mine, ctx.engine)
         except Exception as exc:  # a second look at the pixels must not lose the dossier
             log.warning("seal/signature reading of %s in %s failed: %s", doc.type, doc.file, exc, exc_info=True)
-    return out
+    return out + ring_readings(impressions)
 
 
 def grey_control(doc: Document, by_page: dict, scans: dict, images) -> tuple[tuple[str, int], Seal] | None:
