@@ -100,26 +100,24 @@ class Fit:
     core: str  # the part of it aligned with the ring
     foreign: float  # confidence mass of the ring characters that contradict it
     differing: str  # those characters
-    missing: str  # its characters the ring lacks
 
 
 def fit(name: str, core: str, chars: list[tuple[str, float]]) -> Fit:
     """The best alignment of `core` with a stretch of the ring's characters (char, confidence)."""
     n = len(chars)
-    # cell: (cost, foreign mass, differing ring characters, missing name characters)
-    row = [(0.0, 0.0, "", "")] * (n + 1)  # before the name: any ring character is free
+    row = [(0.0, 0.0, "")] * (n + 1)  # (cost, foreign mass, differing characters); before the name all is free
     for ch in core:
-        new = [(row[0][0] + DROPPED, row[0][1], row[0][2], row[0][3] + ch)]
+        new = [(row[0][0] + DROPPED, row[0][1], row[0][2])]
         for j in range(1, n + 1):
             c, p = chars[j - 1]
             up, diag, left = row[j], row[j - 1], new[j - 1]
-            options = [(up[0] + DROPPED, up[1], up[2], up[3] + ch),
-                       (diag[0], diag[1], diag[2], diag[3]) if c == ch else (diag[0] + p, diag[1] + p, diag[2] + c, diag[3]),
-                       (left[0] + p, left[1] + p, left[2] + c, left[3])]
+            options = [(up[0] + DROPPED, up[1], up[2]),
+                       diag if c == ch else (diag[0] + p, diag[1] + p, diag[2] + c),
+                       (left[0] + p, left[1] + p, left[2] + c)]
             new.append(min(options, key=lambda o: o[0]))
         row = new
     best = min(row, key=lambda o: o[0])  # after the name: any ring character is free
-    return Fit(name=name, core=core, foreign=round(best[1], 3), differing=best[2], missing=best[3])
+    return Fit(name=name, core=core, foreign=round(best[1], 3), differing=best[2])
 
 
 def employer_names(dossier: Dossier, rules: NoticeRules) -> list[ExtractedValue]:
@@ -137,13 +135,16 @@ def ring_chars(reading: ExtractedValue) -> list[tuple[str, float]]:
     return [(e.text, e.confidence or 0.0) for e in reading.evidence[1:] if e.text and HAN.fullmatch(e.text)]
 
 
+def known_places(ring: str, names: list[ExtractedValue]) -> set[str]:
+    return places(ring) | {p for n in names for p in places(n.value)}
+
+
 def contradiction(reading: ExtractedValue, names: list[ExtractedValue]) -> list[Fit] | None:
     """Each name's best fit when the reading is confident and contradicts every name; else None."""
     chars = ring_chars(reading)
     if reading.confidence < MIN_READING or len(chars) < 3 or not names:
         return None
-    ring = "".join(c for c, _ in chars)
-    known = places(ring) | {p for n in names for p in places(n.value)}
+    known = known_places("".join(c for c, _ in chars), names)
     fits = []
     for v in names:
         f = fit(v.value, core_name(v.value, known), chars)
@@ -174,10 +175,12 @@ def seal_names_employer(dossier: Dossier, rules: NoticeRules) -> list[Finding]:
         v, fits = items[0]
         seal = v.evidence[0]
         where = f"{seal.file.rsplit('/', 1)[-1]}第{seal.page}页" if seal.page else seal.file.rsplit("/", 1)[-1]
-        best = min(fits, key=lambda f: f.foreign)
+        ring = "".join(c for c, _ in ring_chars(v))
+        shown = core_name(ring, known_places(ring, names))
+        cores = "、".join(dict.fromkeys(f"“{f.core}”" for f in fits))
         names_zh = "、".join(f"“{f.name}”" for f in fits)
         message = (f"{_doc_zh(document)}（{where}）所盖公章的印文识别为“{v.value}”（识别置信度{v.confidence:.2f}），"
-                   f"与材料中的工作单位{names_zh}不符（印文中的“{best.differing}”不在单位名称“{best.core}”中）；"
+                   f"与材料中的工作单位{names_zh}不符（印文所示单位为“{shown}”，工作单位为{cores}）；"
                    f"疑似加盖了其他单位的公章，请人工核对原件（五(二)）")
         evidence: list[Evidence] = [s.evidence[0] for s, _ in items]
         evidence += [n.evidence[0] for n in names if n.evidence][:2]
