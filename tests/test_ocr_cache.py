@@ -116,6 +116,14 @@ def test_an_unwritable_cache_folder_is_logged_and_the_page_still_read(tmp_path, 
     assert any("unusable" in r.message for r in caplog.records)
 
 
+def test_pixels_key_the_cache_not_the_file(page_image):
+    assert cache.image_digest(page_image) == cache.image_digest(page_image.copy())
+    assert cache.image_digest(page_image) != cache.image_digest(page_image.convert("L"))
+    dark, light = page_image.convert("P"), page_image.convert("P")
+    light.putpalette([255 - v for v in dark.getpalette()])  # same indices, other colours
+    assert cache.image_digest(dark) != cache.image_digest(light)
+
+
 def test_default_folder_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv(cache.ENV_DIR, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))

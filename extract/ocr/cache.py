@@ -152,9 +152,12 @@ def current() -> OcrCache | None:
 
 
 def image_digest(image: Image.Image) -> str:
-    """sha256 of the pixels (mode, size and raw bytes): the same picture from any file gives the same."""
+    """sha256 of the pixels (mode, size, raw bytes and a palette's colours): the same picture from any
+    file gives the same."""
     h = hashlib.sha256(f"{image.mode}:{image.size[0]}x{image.size[1]}:".encode())
     h.update(image.tobytes())
+    if image.mode in ("P", "PA"):  # the bytes are indices: two palettes, two pictures
+        h.update(bytes(image.getpalette() or ()))
     return h.hexdigest()
 
 
