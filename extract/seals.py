@@ -223,19 +223,12 @@ def find_seals(image: Image.Image, dpi: float | None = None, content: tuple | No
 
 # --- the colour image of a page ---------------------------------------------------------------------
 
-def colour_pages(images, pages: list[PageText]) -> dict[tuple[str, int], Image.Image]:
-    """The colour image of each OCR'd page of `pages`, turned and deskewed exactly as the OCR read it
-    (so its bboxes index it), from `images.colour` (`ExtractContext.images.get` gives the page with red
-    ink suppressed for OCR, where no seal can be seen)."""
-    out: dict[tuple[str, int], Image.Image] = {}
+def colour_page(images, page: PageText) -> Image.Image | None:
+    """The colour image of an OCR'd page, turned and deskewed exactly as the OCR read it (so its bboxes
+    index it), from `images.colour` (`ExtractContext.images.get` gives the page with red ink suppressed
+    for OCR, where no seal can be seen). Asked for one page at a time: a long scan is never held whole."""
     colour = getattr(images, "colour", None)
-    if not callable(colour):
-        return out
-    for p in pages:
-        got = colour(p)
-        if got is not None:
-            out[(p.file, p.page)] = got
-    return out
+    return colour(page) if callable(colour) else None
 
 
 # --- signatures: ink right of the 签字 label ----------------------------------------------------------
@@ -349,12 +342,11 @@ def pixel_readings(documents, by_page: dict, ctx) -> list[ExtractedValue]:
     if not docs or ctx is None or ctx.images is None:
         return []
     pages = {id(d): [by_page[(d.file, n)] for n in d.pages if (d.file, n) in by_page] for d in docs}
-    colour = colour_pages(ctx.images, [p for d in docs for p in pages[id(d)]])
     scans: dict[tuple[str, int], tuple] = {}  # (file, page) → (SealScan, rgb, seal-free grey or None)
     impressions = []  # every seal with its ink, for its ring text
     for doc in docs:
         for p in pages[id(doc)]:
-            img = colour.pop((p.file, p.page), None)
+            img = colour_page(ctx.images, p)
             if img is not None:
                 rgb = np.asarray(img.convert("RGB"))
                 scan = find_seals(img, content=content_box(p))
@@ -390,10 +382,11 @@ def grey_control(doc: Document, by_page: dict, scans: dict, images) -> tuple[tup
         if key[0] == doc.file and comparable(scan):
             return key, scan.seals[0]
     rest = [p for (f, n), p in by_page.items() if f == doc.file and (f, n) not in scans and n not in doc.pages]
-    for key, img in colour_pages(images, rest).items():
-        scan = find_seals(img, content=content_box(by_page[key]))
-        if comparable(scan):
-            return key, scan.seals[0]
+    for page in rest:
+        img = colour_page(images, page)
+        scan = find_seals(img, content=content_box(page)) if img is not None else None
+        if scan is not None and comparable(scan):
+            return (page.file, page.page), scan.seals[0]
     return None
 
 
