@@ -114,8 +114,12 @@ class OcrCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         if not self._ready:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(_SCHEMA)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute(_SCHEMA)
+            except sqlite3.Error:
+                db.close()
+                raise
             self._ready = True
         return db
 
