@@ -14,8 +14,8 @@ from verify.rules import NoticeRules, load_rules
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith(("checks_", "batch_"))):
     importlib.import_module(f"{__name__}.{_module}")
 
-# Rules that are about one applicant but decided over the whole batch (duplicates, plagiarism).
-BATCH_RULES = {"FRAUD.DUPLICATE_IMAGE", "FRAUD.PLAGIARISM"}
+# Rules that are about one applicant but decided over the whole batch (duplicates, plagiarism, pasted seals).
+BATCH_RULES = {"FRAUD.DUPLICATE_IMAGE", "FRAUD.PLAGIARISM", "FRAUD.SEAL_PASTED"}
 
 
 def verify_dossier(dossier: Dossier, rules: NoticeRules | None = None) -> list[Finding]:

@@ -50,13 +50,16 @@ class TextLine(Record):
 
 
 class SealPrint(Record):
-    """One unit seal impression seen on a page (its region and a hash of its pixels)."""
+    """One unit seal impression seen on a page: its region, and its ink normalised for the pasted-seal
+    check (verify/seal_impression.py)."""
 
     file: str
     page: int
     bbox: tuple[float, float, float, float]
     doc_type: str
-    hashes: dict[str, str] = {}
+    ink: str = "red"  # "red", or "grey" on a grey copy
+    ellipse: tuple[float, float, float, float, float] | None = None  # the rim: centre x, y, axes w, h, angle (page px)
+    impression: str | None = None  # base64 PNG of the ink's strength on the rim mapped to a circle (seal_impression.encode)
 
 
 class Fingerprint(Record):

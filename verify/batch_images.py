@@ -3,9 +3,8 @@
 Fingerprint part (in the worker, while the pixels are at hand): every image page (OCR'd) gets
 perceptual hashes (imagehash phash and dhash of the page and of its inner part, dhash of each tile of
 a 4 × 4 grid) and a reduced colour copy (`THUMB_WIDTH` px wide) written to OUT/<key>/evidence/ under
-the whole page's crop name, so both applicants' reports can show it. Unit seals the extraction found
-(`unit_sealed` readings with a box) are hashed too (SealPrint; no check compares them yet: the fixture
-seals give no measure of how alike two real impressions are).
+the whole page's crop name, so both applicants' reports can show it. The unit seals on the page become
+SealPrints while its colour image is at hand (verify/batch_seals.py compares them).
 
 Batch check: pages of DIFFERENT applicants whose page hashes and every tile's hash lie close are
 candidates. Two documents printed from one template hash close as pages, so a candidate is confirmed
@@ -70,19 +69,6 @@ def page_kind(meta: dict, doc_type: str) -> str:
     return "photo" if doc_type in PHOTO_TYPES or any(meta.get(t) for t in CAMERA_TAGS) else "scan"
 
 
-def seal_hash(image: Image.Image, bbox) -> dict[str, str]:
-    """Hashes of a seal's red ink (a mask of the impression, not the print under it)."""
-    x0, y0, x1, y1 = (int(round(v)) for v in bbox)
-    part = np.asarray(image.convert("RGB").crop((max(0, x0), max(0, y0), x1, y1)))
-    if part.size == 0:
-        return {}
-    from extract.seals import red_ink
-
-    mask = red_ink(cv2.cvtColor(part, cv2.COLOR_RGB2HSV)) * 255
-    ink = Image.fromarray(mask.astype(np.uint8))
-    return {"phash": str(imagehash.phash(ink)), "dhash": str(imagehash.dhash(ink))}
-
-
 @fingerprint_parts.register("image_pages")
 def image_pages(dossier: Dossier, images, folder: Path | None, out: Path | None) -> dict:
     """PagePrints of every OCR'd page (hashes, kind, the reduced page on disk) and SealPrints of the
@@ -90,13 +76,10 @@ def image_pages(dossier: Dossier, images, folder: Path | None, out: Path | None)
     if images is None:
         return {}
 
+    from verify.batch_seals import page_seals, seal_boxes  # it compares what this part keeps of the seals
+
     doc_type = {(d.file, n): d.type for d in dossier.documents for n in d.pages}
-    seal_boxes: dict[tuple[str, int], list] = {}
-    for value in dossier.values:
-        if value.field == "unit_sealed" and value.value is True:
-            for ev in value.evidence:
-                if ev.page is not None and ev.bbox is not None:
-                    seal_boxes.setdefault((ev.file, ev.page), []).append((value.document or "", ev.bbox))
+    boxes = seal_boxes(dossier)
     pages: list[PagePrint] = []
     seals: list[SealPrint] = []
     order = {(p.file, p.page): n for n, p in enumerate(dossier.pages)}
@@ -117,9 +100,7 @@ def image_pages(dossier: Dossier, images, folder: Path | None, out: Path | None)
             thumb_path = target.relative_to(base).as_posix() if target.is_relative_to(base) else str(target)
         pages.append(PagePrint(file=page.file, page=page.page, doc_type=kind, kind=page_kind(page.meta, kind),
                                width=image.width, height=image.height, hashes=page_hashes(small), thumb=thumb_path))
-        for seal_type, bbox in seal_boxes.get((page.file, page.page), []):
-            seals.append(SealPrint(file=page.file, page=page.page, bbox=tuple(bbox), doc_type=seal_type or kind,
-                                   hashes=seal_hash(image, bbox)))
+        seals.extend(page_seals(page, image, kind, boxes.get((page.file, page.page), [])))
     pages.sort(key=lambda p: order[(p.file, p.page)])
     seals.sort(key=lambda p: order[(p.file, p.page)])
     return {"pages": pages, "seals": seals}
