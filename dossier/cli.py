@@ -41,7 +41,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rules", type=Path, default=None, help="rules file of the notice (default: bundled)")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="local worker processes (default: CPU count; a Dask cluster has its `dask worker`s)")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="where the packages are checked: local processes, or a Dask cluster (--scheduler)")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
+                   help="address of the Dask scheduler (with --executor dask)")
     p.add_argument("--ocr-engine", default=None, help="OCR engine, e.g. rapidocr or tesseract")
     p.add_argument("--quiet", action="store_true", help="no progress bar, only errors")
     cache = p.add_mutually_exclusive_group()
@@ -69,9 +74,24 @@ def _options(args):
     return Options(engine=args.ocr_engine, rules=rules, cache=cache, use_cache=not args.no_cache)
 
 
-def _run_check(batch: Path, out: Path, args) -> int:
+def _executor(args):
+    """The executor the options name: local processes, or the Dask cluster at --scheduler."""
     import os
 
+    from dossier.executors import DaskExecutor, LocalExecutor
+
+    if args.executor == "local":
+        if args.scheduler:
+            raise UsageError("--scheduler goes with --executor dask")
+        return LocalExecutor(args.workers or os.cpu_count() or 1)
+    if not args.scheduler:
+        raise UsageError("--executor dask needs --scheduler tcp://HOST:8786, the address `dask scheduler` prints")
+    if args.workers is not None:
+        raise UsageError("--workers counts local processes; a Dask cluster has the workers `dask worker` started")
+    return DaskExecutor(args.scheduler)
+
+
+def _run_check(batch: Path, out: Path, args) -> int:
     from dossier.doctor import require
     from dossier.pipeline import run_batch
 
@@ -79,7 +99,7 @@ def _run_check(batch: Path, out: Path, args) -> int:
         raise InputNotFoundError(f"batch folder {batch} does not exist")
     require()
     options = _options(args)
-    workers = args.workers or os.cpu_count() or 1
+    executor = _executor(args)
     bar = None
     show = not args.quiet and sys.stderr.isatty()
     if show:
@@ -93,7 +113,10 @@ def _run_check(batch: Path, out: Path, args) -> int:
             bar.set_postfix_str(key)
             bar.update(1)
 
-    reports = run_batch(batch, out, options, workers=workers, progress=progress)
+    try:
+        reports = run_batch(batch, out, options, executor=executor, progress=progress)
+    finally:
+        executor.close()
     if bar is not None:
         bar.close()
     if not args.quiet:

@@ -1,27 +1,31 @@
 """The pipeline of one applicant's package: ingest → extract → verify → report.
 
-`check_package` runs in a worker process; `run_batch` fans packages out and writes the outputs.
+`check_job` runs on a worker (a local process or a Dask worker, dossier/executors.py) and returns a
+`PackageResult`: the report, the fingerprint and the files it made, as bytes. `run_batch` fans the
+packages out, writes what comes back into OUT and then runs the checks across the batch.
 A failure inside one package becomes a finding in that package's report, never a batch crash.
 """
 from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import traceback
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from core.errors import ExternalProgramError, OutputError
 from core.records import Dossier, IngestIssue, PageText, Report, SourceFile
+from dossier.executors import Executor, LocalExecutor
 from extract.classify import group_documents
 from extract.extractors import ExtractContext
 from extract.images import MemberImages
 from extract.ocr import cache as ocr_cache
 from extract.pagetext import to_page_text
 from extract.run import extract_dossier
-from ingest import PackageRef, find_batch_files, find_packages, iter_members, read_file, settle
+from ingest import Member, PackageRef, find_batch_files, find_packages, iter_members, read_file, settle
 from reports import build_report, write_batch, write_report
 from reports.evidence import share_evidence, write_evidence
 from verify import decide_verdict, verify_dossier
@@ -41,15 +45,21 @@ class Options:
     use_cache: bool = True  # False: OCR every page afresh, write no cache
 
 
-def read_package(ref: PackageRef, options: Options, keep: dict[str, bytes] | None = None) -> Dossier:
+def read_package(
+    ref: PackageRef,
+    options: Options,
+    keep: dict[str, bytes] | None = None,
+    members: Iterable[Member | SourceFile] | None = None,
+) -> Dossier:
     """Ingest every file of a package and read every page (OCR where needed).
 
     With `keep`, the bytes of every file read are put there (path → bytes), for extractors that
-    look at the pixels again.
+    look at the pixels again. `members`: the package's files as ingest read them elsewhere (a
+    driver shipping them to a worker); None reads them from `ref.path`.
     """
     files: list[SourceFile] = []
     pages: list[PageText] = []
-    for item in iter_members(ref):
+    for item in iter_members(ref) if members is None else members:
         if isinstance(item, SourceFile):  # refused before reading (unsafe path, too large)
             files.append(item)
             continue
@@ -95,25 +105,30 @@ def check_package(
 
 
 def check_package_and_print(
-    ref: PackageRef, options: Options, batch_pages: tuple[PageText, ...] = (), out: Path | None = None
+    ref: PackageRef,
+    options: Options,
+    batch_pages: tuple[PageText, ...] = (),
+    out: Path | None = None,
+    members: Iterable[Member | SourceFile] | None = None,
 ) -> tuple[Report, Fingerprint | None]:
-    """`check_package`, and the applicant's fingerprint for the checks across the batch (verify.batch)."""
-    members: dict[str, bytes] = {}
-    dossier = read_package(ref, options, keep=members)
-    images = MemberImages(members)
+    """`check_package`, and the applicant's fingerprint for the checks across the batch (verify.batch).
+    `members`: the package's files when they were read elsewhere (see `read_package`)."""
+    kept: dict[str, bytes] = {}
+    dossier = read_package(ref, options, keep=kept, members=members)
+    images = MemberImages(kept)
     dossier = extract_dossier(dossier, ExtractContext(images=images, extra_pages=batch_pages, engine=options.engine))
     rules = load_rules(options.rules)
     findings = verify_dossier(dossier, rules)
     report = build_report(dossier, findings, decide_verdict(findings), timeline=timeline(dossier, rules))
     folder = out / report.applicant if out is not None else None
     if folder is not None:
-        write_evidence(report, dossier, images, members, folder)
+        write_evidence(report, dossier, images, kept, folder)
     try:
         prints = fingerprint(dossier, images, folder, out)
     except Exception as exc:  # noqa: BLE001 — the applicant's own report stands without it
         log.warning("no fingerprint for %s: %s", ref.key, exc)
         prints = None
-    members.clear()
+    kept.clear()
     return report, prints
 
 
@@ -132,13 +147,66 @@ def worker_init() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
-def _check_safely(
-    ref: PackageRef, options: Options, batch_pages: tuple[PageText, ...] = (), out: Path | None = None
-) -> tuple[Report, Fingerprint | None, str | None]:
-    try:
-        return *check_package_and_print(ref, options, batch_pages, out), None
-    except Exception as exc:  # one bad package must not stop the batch
-        return failed_report(ref, exc), None, traceback.format_exc()
+@dataclass(frozen=True)
+class PackageJob:
+    """One package as a worker gets it: its ref, and its files when the worker may not see the batch
+    folder (`members`, read on the driver by ingest with all its limits); None: read from `ref.path`."""
+
+    ref: PackageRef
+    members: tuple[Member | SourceFile, ...] | None = None
+
+
+def ship(ref: PackageRef) -> PackageJob:
+    """The job with the package's files read here, for a worker on another machine."""
+    return PackageJob(ref, tuple(iter_members(ref)))
+
+
+@dataclass(frozen=True)
+class PackageResult:
+    """What a worker hands back for one package; nothing of it stays on the worker's disk."""
+
+    report: Report
+    fingerprint: Fingerprint | None = None
+    files: dict[str, bytes] = field(default_factory=dict)  # made for OUT: path relative to OUT → bytes
+
+
+def check_job(job: PackageJob, options: Options, batch_pages: tuple[PageText, ...] = ()) -> PackageResult:
+    """Runs on a worker: the package is checked with a private temporary folder as its OUT, and every
+    file written there (evidence crops, reduced pages, error.log) comes back as bytes."""
+    worker_init()
+    with tempfile.TemporaryDirectory(prefix="dossier-") as tmp:
+        out = Path(tmp)
+        try:
+            result = PackageResult(*check_package_and_print(job.ref, options, batch_pages, out, job.members))
+        except Exception as exc:  # one bad package must not stop the batch
+            result = failed_result(job.ref, exc)
+        return PackageResult(result.report, result.fingerprint, {**collect_files(out), **result.files})
+
+
+def failed_result(ref: PackageRef, error: BaseException) -> PackageResult:
+    """The failed report of a package, with the error's trace as OUT/<key>/error.log."""
+    trace = "".join(traceback.format_exception(error))
+    return PackageResult(failed_report(ref, error), None, {f"{ref.key}/error.log": trace.encode("utf-8")})
+
+
+def collect_files(root: Path) -> dict[str, bytes]:
+    """Every file under `root`: path relative to it → bytes."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def write_files(files: dict[str, bytes], out: Path) -> None:
+    """A result's files into OUT. A path leading out of OUT is refused: the worker may be another machine.
+    A file that cannot be written is logged; the report keeps the claim's text without its picture."""
+    for relative, data in files.items():
+        target = (out / relative).resolve()
+        if not target.is_relative_to(out):
+            log.warning("refused %s from a worker: it lies outside %s", relative, out)
+            continue
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        except OSError as exc:
+            log.warning("cannot write %s: %s", target, exc)
 
 
 def run_batch(
@@ -147,9 +215,11 @@ def run_batch(
     options: Options,
     *,
     workers: int = 1,
+    executor: Executor | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> list[Report]:
-    """Check every package of `batch`, write OUT/<key>/report.json, batch.json and index.html."""
+    """Check every package of `batch` on `executor` (default: `workers` local processes); write
+    OUT/<key>/report.json with its evidence, then the checks across the batch, batch.json and index.html."""
     batch, out = batch.resolve(), out.resolve()
     if out == batch or batch in out.parents:
         raise OutputError(f"--out {out} lies inside the batch folder {batch}")
@@ -158,35 +228,24 @@ def run_batch(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create {out}: {exc}") from exc
-    reports: dict[str, Report] = {}
     rules = load_rules(options.rules)
     batch_files, batch_pages = read_batch_files(batch, options)
+    executor = executor or LocalExecutor(workers)
+    results: dict[str, PackageResult] = {}
 
-    prints: dict[str, Fingerprint] = {}
-
-    def done(ref: PackageRef, report: Report, print_: Fingerprint | None, trace: str | None) -> None:
-        reports[ref.key] = report
-        if print_ is not None:
-            prints[ref.key] = print_
-        write_report(report, out, rules)
-        if trace:
-            (out / ref.key / "error.log").write_text(trace, encoding="utf-8")
+    def done(ref: PackageRef, result: PackageResult) -> None:
+        write_files(result.files, out)  # before the report: its HTML shows the crops that exist
+        write_report(result.report, out, rules)
+        results[ref.key] = result
         if progress:
-            progress(len(reports), len(refs), ref.key)
+            progress(len(results), len(refs), ref.key)
 
-    if workers <= 1:
-        worker_init()
-        for ref in refs:
-            done(ref, *_check_safely(ref, options, batch_pages, out))
-    else:
-        with ProcessPoolExecutor(max_workers=workers, initializer=worker_init) as pool:
-            futures = {pool.submit(_check_safely, ref, options, batch_pages, out): ref for ref in refs}
-            for future in as_completed(futures):
-                ref = futures[future]
-                try:
-                    done(ref, *future.result())
-                except Exception as exc:  # the worker itself died (e.g. killed for memory)
-                    done(ref, failed_report(ref, exc), None, traceback.format_exc())
+    check = partial(check_job, options=options, batch_pages=batch_pages)
+    for job, outcome in executor.map_unordered(check, _jobs(refs, executor.ships_packages, done)):
+        # anything but a result: the worker died or the task could not run there
+        done(job.ref, outcome if isinstance(outcome, PackageResult) else failed_result(job.ref, outcome))
+    reports = {key: result.report for key, result in results.items()}
+    prints = {key: result.fingerprint for key, result in results.items() if result.fingerprint is not None}
     # the checks across applicants (duplicates, plagiarism): their findings join the reports, verdicts again
     for key, extra in cross_check(list(prints.values()), rules, out).items():
         if key not in reports or not extra:
@@ -199,6 +258,23 @@ def run_batch(
     ordered = [reports[ref.key] for ref in refs]
     write_batch(ordered, out, rules=rules, batch_files=batch_files)
     return ordered
+
+
+def _jobs(
+    refs: list[PackageRef], ships: bool, done: Callable[[PackageRef, PackageResult], None]
+) -> Iterator[PackageJob]:
+    """One job per package, with its bytes when the workers may not see the batch folder. A package
+    that cannot be read here is reported failed at once (`done`) instead of sent."""
+    for ref in refs:
+        if not ships:
+            yield PackageJob(ref)
+            continue
+        try:
+            job = ship(ref)
+        except Exception as exc:  # noqa: BLE001 — that package fails, the batch goes on
+            done(ref, failed_result(ref, exc))
+            continue
+        yield job
 
 
 def read_batch_files(batch: Path, options: Options) -> tuple[list[dict], tuple[PageText, ...]]:
