@@ -24,11 +24,11 @@ from extract.seals import SEALED, find_seals, seal_reading
 from fixtures import degrade, docs_forms, generate_batch
 from fixtures.package import style_for
 from fixtures.people import make_applicant
-from fixtures.seal import HELD, PASTED
+from fixtures.seal import HELD, PASTED, pasted_pages
 from ingest import find_packages, iter_members
 from ingest.members import Member
 from verify.batch import fingerprint
-from verify.batch_seals import DESIGN, PASTED as PASTED_AT, UNIT_SEALED, Seal, pasted_seals
+from verify.batch_seals import DESIGN, PASTED as PASTED_AT, Seal, pasted_seals
 from verify.rules import load_rules
 from verify.seal_impression import aligned_texture, design_match, onto
 
@@ -115,21 +115,12 @@ def planted(tmp_path_factory):
     return truth, prints, pasted_seals(prints, load_rules(), root / "out")
 
 
-def pasted_documents(app: dict) -> set[tuple[str, int]]:
-    """(file, page) of the first two documents rendered with a unit seal (fixtures.seal: the pasted pair)."""
-    last: dict[tuple[int, str], tuple[str, int]] = {}
-    for p in app["pages"]:
-        if p["type"] in UNIT_SEALED and p["type"] != "review_form":
-            last[(p["doc_index"], p["type"])] = (p["file"], p["page"])
-    return {last[k] for k in sorted(last)[:2]}
-
-
 def test_the_planted_pasted_seal_is_found_and_boxed_on_both_pages(planted):
     truth, prints, found = planted
     (key,) = [k for k, app in truth["applicants"].items() if any(f["kind"] == "pasted_seal" for f in app["faults"])]
     (f,) = found[key]
     assert f.rule == RULE and f.severity == "warn" and f.clause == "五(二)"
-    expected = pasted_documents(truth["applicants"][key])
+    expected = pasted_pages(truth["applicants"][key])
     assert {(ev.file, ev.page) for ev in f.evidence} == expected and len(f.evidence) == 2
     seals = {(s.file, s.page): s for fp in prints if fp.applicant == key for s in fp.seals}
     for ev in f.evidence:  # the box is the seal's: its traced rim's centre lies in it

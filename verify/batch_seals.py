@@ -112,7 +112,7 @@ def _resolution(seal: Seal) -> float:
     return -sum(seal.print.ellipse[2:4]) if seal.print.ellipse else 0.0
 
 
-def _groups(seals: list[Seal]) -> list[list[tuple[int, np.ndarray]]]:
+def design_groups(seals: list[Seal]) -> list[list[tuple[int, np.ndarray]]]:
     """Impressions by design: each group a leader (transform: identity) and the members laid on it."""
     leaders: list[tuple[int, Impression, Polar]] = []
     stack, norms = None, None
@@ -150,19 +150,22 @@ def masked_correlations(textures: np.ndarray, solids: np.ndarray) -> np.ndarray:
     return np.where(n >= MIN_SOLID, r, 0.0)
 
 
-def _group_pairs(seals: list[Seal], members: list[tuple[int, np.ndarray]]) -> set[tuple[int, int]]:
-    """The group's pairs (i < j, on different pages) whose textures correlate COARSE or more in its frame."""
+def group_scores(seals: list[Seal], members: list[tuple[int, np.ndarray]]) -> dict[tuple[int, int], float]:
+    """Every pair of a design group (i < j, on different pages) → its texture correlation in the leader's frame."""
     laid = [laid_texture(seals[i].impression(), transform) for i, transform in members]
     solids = np.array([solid.ravel() for _, solid in laid], np.float32)
     keep = solids.any(axis=0)  # only pixels some impression has solid ink on take part
-    scores = masked_correlations(np.array([texture.ravel()[keep] for texture, _ in laid], np.float32), solids[:, keep])
-    return {(min(i, j), max(i, j)) for (x, (i, _)), (y, (j, _)) in combinations(enumerate(members), 2)
-            if scores[x, y] >= COARSE and seals[i].page_key != seals[j].page_key}
+    textures = np.array([texture.ravel()[keep] for texture, _ in laid], np.float32)
+    scores = masked_correlations(textures, solids[:, keep])
+    return {(min(i, j), max(i, j)): float(scores[x, y])
+            for (x, (i, _)), (y, (j, _)) in combinations(enumerate(members), 2)
+            if seals[i].page_key != seals[j].page_key}
 
 
 def pasted_pairs(seals: list[Seal]) -> dict[tuple[int, int], float]:
     """Pairs of impressions that are one (direct texture correlation ≥ PASTED) → that correlation."""
-    candidates = set().union(*(_group_pairs(seals, members) for members in _groups(seals) if len(members) > 1))
+    candidates = {pair for members in design_groups(seals) if len(members) > 1
+                  for pair, score in group_scores(seals, members).items() if score >= COARSE}
     found = {}
     for i, j in sorted(candidates):
         score = aligned_texture(seals[i].impression(), seals[j].impression())
