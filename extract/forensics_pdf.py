@@ -30,6 +30,7 @@ import numpy as np
 import pikepdf
 from PIL import Image
 
+from core.errors import IngestError
 from core.records import Evidence, ExtractedValue, PageText
 from extract.forensics import PDF_EXTRACTOR as EXTRACTOR
 from extract.forensics import ForensicsConfig, indicator, names_one_of
@@ -142,11 +143,17 @@ def changed_region(before: Image.Image | None, after: Image.Image | None
 
 def _render_pair(file: str, earlier: bytes, later: bytes, page: PageText, images) -> tuple:
     """The page rendered from both revisions in the pixels its evidence uses."""
-    if page.source.startswith("ocr:"):
-        from extract.images import MemberImages
+    # the earlier revision was never read by ingest: rendered under its time limits (a page that never
+    # loads, a form drawing itself, hangs pdfium); the file as submitted is the extraction's own render
+    from extract.images import MemberImages
 
-        return MemberImages({file: earlier}).colour_only(page), MemberImages({file: later}).colour_only(page)
+    if page.source.startswith("ocr:"):
+        current = images if images is not None else MemberImages({file: later})
+        return MemberImages({file: earlier}, unread=True).colour(page), current.colour(page)
     import pypdfium2 as pdfium
+
+    from ingest import limits
+    from ingest.watchdog import call_within
 
     def render(data: bytes) -> Image.Image | None:
         doc = pdfium.PdfDocument(data)
@@ -155,7 +162,12 @@ def _render_pair(file: str, earlier: bytes, later: bytes, page: PageText, images
         finally:
             doc.close()
 
-    return render(earlier), render(later)
+    try:
+        before = call_within(limits.READ_PAGE_SECONDS, render, earlier)
+    except IngestError as exc:
+        log.warning("cannot render %s page %s of the first revision: %s", file, page.page, exc)
+        before = None
+    return before, render(later)
 
 
 def revision_indicators(file: str, data: bytes, pages: dict[int, PageText], images, ends: list[int]

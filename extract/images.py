@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from PIL import Image
 
 from core.records import PageText
-from ingest import detect_format
+from ingest import detect_format, limits, read_file
 from ingest.backends import open_file
+from ingest.watchdog import call_within
 from ingest.pages import RawPage
 
 log = logging.getLogger("dossier.extract")
@@ -60,9 +61,12 @@ def pixel_bytes(image: Image.Image) -> int:
 class MemberImages:
     """`get(page)` / `colour(page)` → the normalised images of an OCR'd page of one of `members` (path → bytes)."""
 
-    def __init__(self, members: dict[str, bytes], budget: int = KEEP_BYTES):
+    def __init__(self, members: dict[str, bytes], budget: int = KEEP_BYTES, unread: bool = False):
+        """`unread`: ingest did not read these bytes (an earlier revision of a PDF): their pages are
+        rendered in a child process under ingest's time limits, as a page that never loads would hang here."""
         self._members = members
         self._store = RenderStore(budget)
+        self._unread = unread
 
     @property
     def members(self) -> dict[str, bytes]:
@@ -111,17 +115,22 @@ class MemberImages:
         return normalised_image(raw, page) if kind == "ocr" else normalised_colour(raw, page)
 
     def _raw(self, page: PageText) -> RawPage | None:
-        """The page as ingest read it; a PDF page is rendered alone (not after every page before it)."""
+        """The page as ingest read it; a PDF page is rendered alone (not after every page before it).
+        Read here (ingest read it within its time limits already) unless the bytes are `unread`."""
         data = self._members[page.file]
         if detect_format(data, page.file) == "pdf":
             from ingest.pdf import read_page
 
-            raw = read_page(page.file, data, page.page)
+            raw = (call_within(limits.READ_PAGE_SECONDS, read_page, page.file, data, page.page) if self._unread
+                   else read_page(page.file, data, page.page))
             if raw is not None and raw.image is not None:
                 return raw
-        # read here, not in ingest's child process: ingest read this page within its time limits already
-        _, opened = open_file(page.file, data)
-        for raw in opened.pages_iter if opened is not None else ():
+        if self._unread:
+            _, items = read_file(page.file, data)
+        else:
+            _, opened = open_file(page.file, data)
+            items = opened.pages_iter if opened is not None else iter(())
+        for raw in items:
             if isinstance(raw, RawPage) and raw.page == page.page and raw.image is not None:
                 return raw
         return None

@@ -15,17 +15,19 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
+from typing import TypeVar
 
 from core.records import IngestIssue, SourceFile
 from ingest import limits
 from ingest.backends import PageStream, file_record, open_file
-from ingest.messages import issue
+from ingest.messages import ingest_error, issue
 from ingest.pages import RawPage
 
 log = logging.getLogger("dossier.ingest")
+T = TypeVar("T")
 
 
 class _Stopped(Exception):
@@ -44,16 +46,17 @@ class _Stopped(Exception):
 
 
 class _Child:
-    """A forked process reading one file from page `start` on; it answers one request at a time."""
+    """A forked process running `work(conn, *args)`: reading one file from a page on, one request at
+    a time (`_serve`), or one call (`_call`)."""
 
-    def __init__(self, path: str, data: bytes, start: int):
+    def __init__(self, work: Callable[..., None], *args):
         mine, theirs = Pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the child: never returns into the caller's code
             mine.close()
             code = 1
             try:
-                _serve(theirs, path, data, start)
+                work(theirs, *args)
                 code = 0
             finally:
                 os._exit(code)
@@ -112,6 +115,32 @@ def _serve(conn: Connection, path: str, data: bytes, start: int) -> None:
         conn.send(next(stream, None))  # a page is read only once asked for
 
 
+def call_within(seconds: float, work: Callable[..., T], *args) -> T:
+    """`work(*args)` run in a forked child, its result (pickled back). For pages that ingest did not
+    read under its limits (an earlier revision of a PDF, rendered to show what an update changed).
+    Raises IngestError: category "timeout" past `seconds`, "corrupt" when the work failed or the child died."""
+    try:
+        child = _Child(_call, work, *args)
+    except OSError as exc:
+        raise ingest_error("corrupt", f"no process to read in: {exc}") from exc
+    try:
+        done, result = child.answer(seconds)
+    except _Stopped as stop:
+        raise ingest_error("timeout" if stop.timed_out else "corrupt", str(stop)) from None
+    finally:
+        child.close()
+    if not done:
+        raise ingest_error("corrupt", result)
+    return result
+
+
+def _call(conn: Connection, work: Callable, *args) -> None:
+    try:
+        conn.send((True, work(*args)))
+    except Exception as exc:  # the parent raises it as an IngestError
+        conn.send((False, f"{type(exc).__name__}: {exc}"[:200]))
+
+
 def read_file(path: str, data: bytes) -> tuple[SourceFile, PageStream]:
     """Read one submitted file (see `ingest.backends.open_file`), within the time limits.
 
@@ -121,7 +150,7 @@ def read_file(path: str, data: bytes) -> tuple[SourceFile, PageStream]:
     """
     deadline = time.monotonic() + limits.READ_FILE_SECONDS
     try:
-        child = _Child(path, data, 1)
+        child = _Child(_serve, path, data, 1)
     except OSError as exc:  # no process can be started now (memory, process limit): read here, unbounded
         log.warning("reading %s without a time limit: %s", path, exc)
         source, opened = open_file(path, data)
@@ -172,7 +201,7 @@ def _resumed(path: str, data: bytes, start: int, source: SourceFile, resumable: 
     if not resumable:
         return None, _not_read(start, "this format is read in order")
     try:
-        child = _Child(path, data, start)
+        child = _Child(_serve, path, data, start)
         child.answer(_step(deadline))
     except (_Stopped, OSError) as stop:
         return None, _not_read(start, str(stop))

@@ -11,8 +11,9 @@ import pikepdf
 import pytest
 from PIL import Image, ImageDraw
 
-from core.records import Dossier
+from core.records import Dossier, PageText
 from dossier.pipeline import Options, read_member
+from extract.images import MemberImages
 from test_forensics import _append_update  # an incremental update as editors write one
 from ingest import RawPage, limits, read_file
 from verify.checks import unreadable_files
@@ -109,3 +110,16 @@ def test_the_package_reports_the_unreadable_page(short_limits):
     assert [(f.rule, f.evidence[0].page) for f in found] == [("INGEST.UNREADABLE", 2)]
     assert "timeout" in found[0].message
 
+
+
+def test_an_earlier_revision_is_rendered_under_the_limits(short_limits):
+    # the forensics render the first revision of an updated PDF, bytes ingest never read: here its page 1
+    # draws itself (saved as one revision, as if a later update had mended it)
+    with pikepdf.open(io.BytesIO(self_drawing_update(scan_pdf(2), [1]))) as pdf:
+        out = io.BytesIO()
+        pdf.save(out)
+    first = out.getvalue()
+    pages = [PageText(file="scan.pdf", page=n, width=595, height=842, source="ocr:rapidocr@1") for n in (1, 2)]
+    images = MemberImages({"scan.pdf": first}, unread=True)
+    assert images.colour(pages[0]) is None  # given up after READ_PAGE_SECONDS, not for ever
+    assert images.colour(pages[1]) is not None  # the page that loads is rendered all the same
