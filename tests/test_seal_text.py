@@ -233,3 +233,19 @@ def test_a_wrong_seal_fixture_changes_only_the_unit_opinion():
     ys, xs = np.nonzero(diff > 40)
     seal = find_seals(page.image).seals[0].bbox
     assert len(xs) and xs.min() >= seal[0] - 2 and xs.max() <= seal[2] + 2 and ys.min() >= seal[1] - 2
+
+
+def test_at_most_max_seals_are_read_the_employers_own_documents_first():
+    from dataclasses import replace
+
+    from extract.seal_text import MAX_SEALS, impression, ring_readings
+    from extract.seals import page_dpi
+
+    page, a = _opinion(2)
+    rgb = np.asarray(page.image.convert("RGB"))
+    seal = find_seals(page.image).seals[0]
+    one = impression("appraisal", FILE, 1, rgb, seal, page_dpi(rgb.shape[1], rgb.shape[0]))
+    many = [replace(one, page=i) for i in range(1, MAX_SEALS + 2)] + [replace(one, document="unit_opinion", page=99)]
+    got = ring_readings(many)
+    assert len(got) == MAX_SEALS and got[0].document == "unit_opinion" and got[0].evidence[0].page == 99
+    assert all(core_name(a.employer, places(a.employer)) in v.value for v in got)
