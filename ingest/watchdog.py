@@ -16,9 +16,12 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 from typing import TypeVar
+
+from PIL import Image
 
 from core.records import IngestIssue, SourceFile
 from ingest import limits
@@ -69,13 +72,13 @@ class _Child:
             self.conn.send(True)
         except OSError:
             raise _Stopped(self._death(), timed_out=False) from None
-        return self.answer(seconds)
+        return self.answer(seconds, receive=_receive_item)
 
-    def answer(self, seconds: float):
+    def answer(self, seconds: float, receive: Callable[[Connection], object] = Connection.recv):
         """The child's next message, waiting at most `seconds` (the first one: what opening the file gave)."""
         try:
             if self.conn.poll(max(seconds, 0.0)):
-                return self.conn.recv()
+                return receive(self.conn)
         except (EOFError, OSError):
             raise _Stopped(self._death(), timed_out=False) from None
         self.close()
@@ -112,7 +115,25 @@ def _serve(conn: Connection, path: str, data: bytes, start: int) -> None:
         stream = opened.pages_iter if start == 1 else opened.resume(start)
     conn.send((source, opened is not None and opened.resume is not None))
     while conn.recv():
-        conn.send(next(stream, None))  # a page is read only once asked for
+        _send_item(conn, next(stream, None))  # a page is read only once asked for
+
+
+def _send_item(conn: Connection, item: RawPage | IngestIssue | None) -> None:
+    """An item of the page stream; a page's pixels go as raw bytes after it (pickling them took twice as long)."""
+    image = getattr(item, "image", None)
+    if image is None:
+        conn.send((item, None))
+        return
+    conn.send((replace(item, image=None), (image.mode, image.size)))
+    conn.send_bytes(image.tobytes())
+
+
+def _receive_item(conn: Connection) -> RawPage | IngestIssue | None:
+    item, shape = conn.recv()
+    if shape is None:
+        return item
+    mode, size = shape
+    return replace(item, image=Image.frombytes(mode, size, conn.recv_bytes()))
 
 
 def call_within(seconds: float, work: Callable[..., T], *args) -> T:
