@@ -7,7 +7,8 @@ file, then reads the next page only when the parent asks for it (pages stream: n
 page's pixels on their way). A step that takes longer than `READ_PAGE_SECONDS`, or a child that
 dies (a parser's crash), ends that child: the page is listed as unreadable and a new child goes on
 from the next page where the backend can start there (PDF). Past `READ_FILE_SECONDS` for the whole
-file, the rest of it is listed as not read. Either way the batch goes on.
+file, the rest of it is listed as not read. Either way the batch goes on. `call_within` runs one
+call the same way, for bytes ingest never read (an earlier revision of a PDF, rendered later).
 """
 from __future__ import annotations
 
