@@ -34,4 +34,4 @@ MAX_PDF_PAGES = 2000
 # Time limits of reading a file (OCR not included), applied by ingest/watchdog.py in a child process:
 # a hostile or broken PDF (a form that draws itself twice) makes pdfium load one page for ever.
 READ_PAGE_SECONDS = 60.0  # opening the file, or one of its pages (a 300-dpi scan page takes < 1 s)
-READ_FILE_SECONDS = 600.0  # all of one file (a 200-page scan is rendered in about 1-2 minutes)
+READ_FILE_SECONDS = 600.0  # reading all of one file, OCR between its pages not counted (200 scanned pages: 1-2 min)

@@ -6,8 +6,8 @@ Python's signals. So the backends run in a forked child, one step at a time: the
 file, then reads the next page only when the parent asks for it (pages stream: never more than one
 page's pixels on their way). A step that takes longer than `READ_PAGE_SECONDS`, or a child that
 dies (a parser's crash), ends that child: the page is listed as unreadable and a new child goes on
-from the next page where the backend can start there (PDF). Past `READ_FILE_SECONDS` for the whole
-file, the rest of it is listed as not read. Either way the batch goes on. `call_within` runs one
+from the next page where the backend can start there (PDF). Past `READ_FILE_SECONDS` spent reading
+the file (the caller's OCR between its pages not counted), the rest of it is listed as not read. Either way the batch goes on. `call_within` runs one
 call the same way, for bytes ingest never read (an earlier revision of a PDF, rendered later).
 """
 from __future__ import annotations
@@ -170,7 +170,7 @@ def read_file(path: str, data: bytes) -> tuple[SourceFile, PageStream]:
     could not be read in time gives an issue of category "timeout", a file that did not open in time
     a failed `SourceFile`.
     """
-    deadline = time.monotonic() + limits.READ_FILE_SECONDS
+    clock = _Clock()
     try:
         child = _Child(_serve, path, data, 1)
     except OSError as exc:  # no process can be started now (memory, process limit): read here, unbounded
@@ -178,30 +178,45 @@ def read_file(path: str, data: bytes) -> tuple[SourceFile, PageStream]:
         source, opened = open_file(path, data)
         return source, iter(()) if opened is None else opened.pages_iter
     try:
-        source, resumable = child.answer(_step(deadline))
+        source, resumable = clock.wait(child.answer)
     except _Stopped as stop:
         return SourceFile(**file_record(path, data), status="failed", issues=(stop.issue(),)), iter(())
-    return source, _pages(path, data, source, child, resumable, deadline)
+    return source, _pages(path, data, source, child, resumable, clock)
 
 
-def _step(deadline: float) -> float:
-    return min(limits.READ_PAGE_SECONDS, deadline - time.monotonic())
+class _Clock:
+    """The time spent waiting for the readers of one file: what the caller does between two pages (OCR)
+    is not the file's reading time."""
+
+    def __init__(self):
+        self.spent = 0.0
+
+    def over(self) -> bool:
+        return self.spent >= limits.READ_FILE_SECONDS
+
+    def wait(self, answer: Callable[[float], T]) -> T:
+        """`answer(seconds)` given what is left of a page's and of the file's time, the wait counted."""
+        start = time.monotonic()
+        try:
+            return answer(min(limits.READ_PAGE_SECONDS, limits.READ_FILE_SECONDS - self.spent))
+        finally:
+            self.spent += time.monotonic() - start
 
 
 def _pages(path: str, data: bytes, source: SourceFile, child: _Child | None, resumable: bool,
-           deadline: float) -> Iterator[RawPage | IngestIssue]:
+           clock: _Clock) -> Iterator[RawPage | IngestIssue]:
     last = 0  # the number of the last page given
     try:
         while child is not None:
             try:
-                item = child.ask(_step(deadline))
+                item = clock.wait(child.ask)
             except _Stopped as stop:
-                if time.monotonic() >= deadline:
+                if clock.over():
                     yield _not_read(last + 1, f"reading stopped after {limits.READ_FILE_SECONDS:.0f} s")
                     return
                 last += 1
                 yield stop.issue(last)
-                child, problem = _resumed(path, data, last + 1, source, resumable, deadline)
+                child, problem = _resumed(path, data, last + 1, source, resumable, clock)
                 if problem is not None:
                     yield problem
                 continue
@@ -216,7 +231,7 @@ def _pages(path: str, data: bytes, source: SourceFile, child: _Child | None, res
 
 
 def _resumed(path: str, data: bytes, start: int, source: SourceFile, resumable: bool,
-             deadline: float) -> tuple[_Child | None, IngestIssue | None]:
+             clock: _Clock) -> tuple[_Child | None, IngestIssue | None]:
     """A new child reading from page `start`; or none, with an issue when pages are left unread."""
     if source.pages and start > source.pages:
         return None, None
@@ -224,7 +239,7 @@ def _resumed(path: str, data: bytes, start: int, source: SourceFile, resumable: 
         return None, _not_read(start, "this format is read in order")
     try:
         child = _Child(_serve, path, data, start)
-        child.answer(_step(deadline))
+        clock.wait(child.answer)
     except (_Stopped, OSError) as stop:
         return None, _not_read(start, str(stop))
     return child, None

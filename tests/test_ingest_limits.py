@@ -100,6 +100,17 @@ def test_a_file_past_its_time_limit_is_cut_and_the_rest_listed(monkeypatch):
     assert len(items) < 6  # the file's limit stopped it before every page had its own time
 
 
+def test_the_time_between_pages_is_not_the_files(monkeypatch):
+    # the caller OCRs each page before asking for the next: that is not time spent reading the file
+    monkeypatch.setattr(limits, "READ_FILE_SECONDS", 4.0)
+    _, stream = read_file("scan.pdf", scan_pdf(3))
+    got = []
+    for item in stream:
+        got.append((type(item).__name__, item.page))
+        time.sleep(2.5)  # a page's OCR
+    assert got == [("RawPage", 1), ("RawPage", 2), ("RawPage", 3)]
+
+
 def test_the_package_reports_the_unreadable_page(short_limits):
     data = self_drawing_update(scan_pdf(3), [2])
     source, pages = read_member("scan.pdf", data, Options())
