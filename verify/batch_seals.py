@@ -54,7 +54,7 @@ LOOK_AGAIN = ("probation", "review_form")  # sealed by the unit, but the extract
 DESIGN = 0.5  # name bands correlating this well once laid on each other: one design (or near enough)
 LEADER_TRIES = 3
 COARSE = 0.3  # texture correlation in the leader's frame from which a pair is compared directly
-PASTED = 0.45  # texture correlation (aligned directly) from which two impressions are one
+PASTED = 0.4  # texture correlation (aligned directly) from which two impressions are one
 
 
 # --- fingerprint ------------------------------------------------------------------------------------

@@ -34,9 +34,11 @@ LEVELS = 32  # grey levels of the stored strength (0 = paper); INVALID marks pri
 TOP = 1.25  # strength (in units of the impression's 99th percentile) of the top level
 FLOOR = 0.15  # weaker than this is paper
 INVALID = 255
-SOLID = 0.6  # strength from which ink is solid: its texture is compared there (edges carry the design)
+SOLID = 0.5  # strength (in units of the ink's 95th percentile) from which ink is solid: its texture is compared
+# there, one pixel in from its edges (the edges carry the design, which every impression shares)
 MIN_SOLID = 200  # pixels of solid ink both impressions must share for their texture to be compared
 TEXTURE_SIGMA = 5.25  # px: the local mean the texture is taken from (the fade, not the specks)
+SMOOTH_SIGMA = 0.6  # px: the texture lightly smoothed first: pixel noise and JPEG blocks out, a photo's blur matched
 ANGLES = 1440  # polar samples per turn for the angle between two impressions (0.25°)
 RADII = SIZE // 4
 
@@ -49,23 +51,36 @@ TEXT_BAND = (_RADIUS > 0.55 * RIM) & (_RADIUS < 0.93 * RIM)  # the unit's name a
 
 # --- the worker: a seal on a page, normalised -------------------------------------------------------
 
+def _paper(grey: np.ndarray) -> np.ndarray:
+    """The paper's grey level under the seal: a plane through the brighter half of the crop, raised to its
+    bright end (a phone photo's light falls off across the sheet; a scan's paper is flat)."""
+    h, w = grey.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    bright = grey >= np.percentile(grey, 50)
+    terms = np.column_stack([np.ones(int(bright.sum()), np.float32), xx[bright], yy[bright]])
+    coef = np.linalg.lstsq(terms, grey[bright], rcond=None)[0]
+    plane = coef[0] + coef[1] * xx + coef[2] * yy
+    return plane + float(np.percentile(grey[bright] - plane[bright], 90))
+
+
 def _ink_and_print(rgb: np.ndarray, red: bool, dpi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(strength = paper minus grey level, the seal's ink mask, print under the ink) of a colour crop.
-    Black print is told from ink by its red channel on a colour page (red ink keeps it high) and by its
-    darkness on a grey copy (a seal's grey is never as dark as print); print's blurred edges go with it."""
+    Print is what is darker than the seal's own ink ever is (and, on a colour page, what dims the red
+    channel, which red ink leaves high); its blurred edges go with it."""
     from extract.seals import MM_PER_IN, grey_ink, red_ink
 
     f = rgb.astype(np.float32)
     grey = 0.299 * f[..., 0] + 0.587 * f[..., 1] + 0.114 * f[..., 2]
-    paper = float(np.percentile(grey, 95))
+    paper = _paper(grey)
     if red:
         ink = red_ink(cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV))
         dark = f[..., 0] < 0.7 * float(np.percentile(f[..., 0], 95))
-        k = 3
     else:
         ink = grey_ink(np.ascontiguousarray(rgb[..., 1]), dpi)
         dark = grey < 0.45 * paper
-        k = max(3, 2 * int(round(0.25 * dpi / MM_PER_IN)) + 1)
+    if ink.sum() >= 50:
+        dark |= grey < float(np.percentile(grey[ink > 0], 2)) - 0.05 * float(paper.mean())
+    k = max(3, 2 * int(round(0.25 * dpi / MM_PER_IN)) + 1)
     printed = cv2.dilate(dark.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
     return np.clip(paper - grey, 0, None), ink, printed
 
@@ -131,9 +146,10 @@ def normalise(image: Image.Image, bbox, dpi: float) -> tuple[np.ndarray, np.ndar
     out = cv2.warpAffine(strength, to_crop, (SIZE, SIZE), flags=flags, borderValue=0)
     valid = cv2.warpAffine((~printed).astype(np.float32), to_crop, (SIZE, SIZE), flags=flags, borderValue=0) > 0.99
     valid &= DISC
-    if valid.sum() < 0.3 * DISC.sum():
+    inked = cv2.warpAffine(ink.astype(np.float32), to_crop, (SIZE, SIZE), flags=flags, borderValue=0) > 0.5
+    if valid.sum() < 0.3 * DISC.sum() or (inked & valid).sum() < 100:
         return None
-    out /= max(float(np.percentile(out[valid], 99)), 1.0)
+    out /= max(float(np.percentile(out[inked & valid], 95)), 1.0)
     return out.astype(np.float32), valid, (cx + left, cy + top, w, h, angle), "red" if red else "grey"
 
 
@@ -179,10 +195,13 @@ class Impression:
 
     @cached_property
     def texture(self) -> np.ndarray:
-        """Strength minus its local mean over solid ink, on solid ink (0 elsewhere)."""
-        near = cv2.GaussianBlur(self.strength * self.solid, (0, 0), TEXTURE_SIGMA)
-        weight = cv2.GaussianBlur(self.solid, (0, 0), TEXTURE_SIGMA)
-        return (self.strength - near / np.maximum(weight, 1e-3)) * self.solid
+        """Strength (lightly smoothed) minus its local mean, both over solid ink only; on solid ink, 0 elsewhere."""
+        return (self._mean(SMOOTH_SIGMA) - self._mean(TEXTURE_SIGMA)) * self.solid
+
+    def _mean(self, sigma: float) -> np.ndarray:
+        """The strength's Gaussian mean over solid ink alone (normalised convolution: no edge, no paper in it)."""
+        near = cv2.GaussianBlur(self.strength * self.solid, (0, 0), sigma)
+        return near / np.maximum(cv2.GaussianBlur(self.solid, (0, 0), sigma), 1e-3)
 
 
 
