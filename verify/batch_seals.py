@@ -37,6 +37,7 @@ import numpy as np
 from PIL import Image
 
 from core.records import Dossier, Evidence, Finding, PageText
+from extract.seals import content_box, find_seals, page_dpi
 from verify.batch import Fingerprint, PagePrint, SealPrint, batch_check
 from verify.batch_images import NEAR, TILE_NEAR, _Thumbs, _who, compare_pages, hash_distance, tile_distance
 from verify.catalogue import finding
@@ -73,8 +74,6 @@ def seal_boxes(dossier: Dossier) -> dict[tuple[str, int], list[tuple[str, tuple]
 def page_seals(page: PageText, image: Image.Image, doc_type: str, boxes: list[tuple[str, tuple]]) -> list[SealPrint]:
     """SealPrints of the unit seals on one page (`boxes` from `seal_boxes`; looked for here on the pages
     of LOOK_AGAIN types). A seal whose rim cannot be traced is left out."""
-    from extract.seals import content_box, find_seals, page_dpi
-
     if not boxes and doc_type in LOOK_AGAIN:
         boxes = [(doc_type, s.bbox) for s in find_seals(image, content=content_box(page)).seals[:1]]
     out = []

@@ -28,6 +28,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from extract.seals import MM_PER_IN, grey_ink, red_ink
+
 SIZE = 224  # the normalised square (pixels); a 40 mm seal at 200 dpi is 315 px across
 RIM = 0.45 * SIZE  # radius of the seal's outer rim in it
 LEVELS = 32  # grey levels of the stored strength (0 = paper); INVALID marks print under the ink
@@ -36,7 +38,8 @@ FLOOR = 0.15  # weaker than this is paper
 INVALID = 255
 SOLID = 0.5  # strength (in units of the ink's 95th percentile) from which ink is solid: its texture is compared
 # there, one pixel in from its edges (the edges carry the design, which every impression shares)
-MIN_SOLID = 200  # pixels of solid ink both impressions must share for their texture to be compared
+MIN_SOLID = 100  # pixels of solid ink both impressions must share for their texture to be compared (a faint
+# photographed copy shares 100-200; other pairs there correlate no higher than elsewhere, sd 0.1)
 TEXTURE_SIGMA = 5.25  # px: the local mean the texture is taken from (the fade, not the specks)
 SMOOTH_SIGMA = 0.6  # px: the texture lightly smoothed first: pixel noise and JPEG blocks out, a photo's blur matched
 ANGLES = 1440  # polar samples per turn for the angle between two impressions (0.25°)
@@ -67,8 +70,6 @@ def _ink_and_print(rgb: np.ndarray, red: bool, dpi: float) -> tuple[np.ndarray, 
     """(strength = paper minus grey level, the seal's ink mask, print under the ink) of a colour crop.
     Print is what is darker than the seal's own ink ever is (and, on a colour page, what dims the red
     channel, which red ink leaves high); its blurred edges go with it."""
-    from extract.seals import MM_PER_IN, grey_ink, red_ink
-
     f = rgb.astype(np.float32)
     grey = 0.299 * f[..., 0] + 0.587 * f[..., 1] + 0.114 * f[..., 2]
     paper = _paper(grey)
@@ -127,8 +128,6 @@ def normalise(image: Image.Image, bbox, dpi: float) -> tuple[np.ndarray, np.ndar
     rgb = np.ascontiguousarray(np.asarray(crop))
     if rgb.size == 0:
         return None
-    from extract.seals import red_ink
-
     red = float(red_ink(cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)).mean()) >= 0.01
     strength, ink, printed = _ink_and_print(rgb, red, dpi)
     ellipse = rim_ellipse(ink, ((x0 + x1) / 2 - left, (y0 + y1) / 2 - top), radius)
