@@ -15,7 +15,7 @@ extracts every applicant as the pipeline does (OCR cached by bench/fields.py) an
   seal read again here, timed alone; its page's rendering and the seal search are not counted).
 
     .venv/bin/python bench/fraud_seals_text.py [--seed 9 --layouts default --seed 11 --layouts alt]
-                                               [--n 15] [--workers 2] [--show]
+                                               [--n 15] [--batch DIR ...] [--workers 2] [--show]
 
 Goals (issue 6): >= 90 % detection, <= 0.1 false warnings per clean applicant (aim 0).
 """
@@ -162,6 +162,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, action="append", help="fraud batch seed(s); default 9 and 11")
     ap.add_argument("--layouts", action="append", choices=("default", "alt", "mixed"),
                     help="layouts per seed; default: default for 9, alt for 11")
+    ap.add_argument("--batch", action="append", type=Path, help="another fixture batch with truth.json (instead of seeds)")
     ap.add_argument("--n", type=int, default=15)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--timed", type=int, default=60, help="seals read again and timed per batch")
@@ -169,9 +170,10 @@ def main() -> int:
     args = ap.parse_args()
     seeds = args.seed or [9, 11]
     layouts = args.layouts or (["default", "alt"] if not args.seed else ["default"] * len(seeds))
+    batches = args.batch or [fraud_batch(seed, args.n, lay)
+                             for seed, lay in zip(seeds, layouts + [layouts[-1]] * (len(seeds) - len(layouts)))]
     start = time.perf_counter()
-    for seed, lay in zip(seeds, layouts + [layouts[-1]] * (len(seeds) - len(layouts))):
-        batch = fraud_batch(seed, args.n, lay)
+    for batch in batches:
         report(batch.name, measure(batch, args.workers, args.show, args.timed))
     print(f"\n{time.perf_counter() - start:.0f} s")
     return 0
