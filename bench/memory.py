@@ -131,7 +131,8 @@ def child_package(pdf: Path) -> dict:
     report = check_package(find_packages(batch / "in")[0], Options(), out=batch / "out")
     seconds = time.perf_counter() - start
     total, readers = sampler.done()
-    return {"seconds": round(seconds, 1), "findings": len(report.findings),
+    unread = sum(f.rule == "INGEST.UNREADABLE" for f in report.findings)  # pages or files not read: a cut run
+    return {"seconds": round(seconds, 1), "unreadable": unread,
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "readers_mb": readers,
             "total_mb": total}
 
@@ -220,7 +221,7 @@ def main() -> int:
         scanned_pdf(scans, count, pdf)
         results[count] = got = _run_child("package", str(pdf))
         print(f"\npackage with a {count}-page scanned PDF ({pdf.stat().st_size / MB:.1f} MB): {got['seconds']} s, "
-              f"{got['seconds'] / count:.2f} s per page")
+              f"{got['seconds'] / count:.2f} s per page, {got['unreadable']} INGEST.UNREADABLE findings")
         print(f"  worker peak RSS {got['peak_mb']:5.0f} MB; sampled: worker + reader {got['total_mb']:5.0f} MB, "
               f"reader alone (USS) {got['readers_mb']:4.0f} MB")
     for base in counts[:-1]:
