@@ -53,7 +53,8 @@ UNIT_SEALED = ("commitment", "unit_opinion", "publicity_record", "appraisal", "a
                "review_form")
 LOOK_AGAIN = ("probation", "review_form")  # sealed by the unit, but the extraction does not look for the seal
 DESIGN = 0.5  # name bands correlating this well once laid on each other: one design (or near enough)
-LEADER_TRIES = 3
+LEADER_TRIES = 3  # leaders (by polar correlation) an impression's design is laid on
+MARGIN = 0.1  # an impression joins every leader it matches within this of its best match
 COARSE = 0.3  # texture correlation in the leader's frame from which a pair is compared directly
 PASTED = 0.4  # texture correlation (aligned directly) from which two impressions are one
 
@@ -112,29 +113,62 @@ def _resolution(seal: Seal) -> float:
 
 
 def design_groups(seals: list[Seal]) -> list[list[tuple[int, np.ndarray]]]:
-    """Impressions by design: each group a leader (transform: identity) and the members laid on it."""
-    leaders: list[tuple[int, Impression, Polar]] = []
-    stack, norms = None, None
-    groups: dict[int, list[tuple[int, np.ndarray]]] = {}
-    for i in sorted(range(len(seals)), key=lambda i: _resolution(seals[i])):  # the sharpest lead
+    """Impressions by design: each group a leader (transform: identity) and the members laid on it.
+
+    Two passes. The leaders are elected first, the sharpest first: an impression no leader's design
+    matches leads. Then every other impression joins the leader it matches best, and any other within
+    MARGIN of that: the two copies of one impression match every leader alike, so they share a group
+    whatever order they came in (joining the first leader that matched lost a pair whose own unit's
+    leader was elected after one copy had joined a near-identical name)."""
+    order = sorted(range(len(seals)), key=lambda i: _resolution(seals[i]))
+    leaders = _Leaders()
+    tried: dict[int, dict[int, tuple[float, np.ndarray]]] = {}
+    for i in order:
         imp = seals[i].impression()
-        pol = polar(imp)
-        matches = []
-        if leaders:
-            for k in np.argsort(-polar_peaks(stack, norms, pol))[:LEADER_TRIES]:
-                lead, lead_imp, lead_pol = leaders[k]
-                transform = onto(lead_imp, imp, lead_pol, pol)
-                match = design_match(lead_imp, imp, transform)
-                if match >= DESIGN:
-                    matches.append((match, lead, transform))
-        for _, lead, transform in sorted(matches, key=lambda m: -m[0])[:2]:
-            groups[lead].append((i, transform))
-        if not matches:
-            leaders.append((i, imp, pol))
-            stack = np.stack([p.spectrum for _, _, p in leaders])
-            norms = np.array([p.norm for _, _, p in leaders], np.float32)
-            groups[i] = [(i, np.eye(2, 3, dtype=np.float64))]
+        tried[i] = leaders.matches(imp, polar(imp), {})
+        if not any(match >= DESIGN for match, _ in tried[i].values()):
+            leaders.add(i, imp)
+    groups = {lead: [(lead, np.eye(2, 3, dtype=np.float64))] for lead in leaders.ids}
+    for i in order:
+        if i in groups:
+            continue
+        imp = seals[i].impression()
+        found = {lead: got for lead, got in leaders.matches(imp, polar(imp), tried[i]).items() if got[0] >= DESIGN}
+        best = max(match for match, _ in found.values())
+        for lead, (match, transform) in found.items():
+            if match >= best - MARGIN:
+                groups[lead].append((i, transform))
     return list(groups.values())
+
+
+class _Leaders:
+    """The group leaders elected so far, with their polar spectra stacked for `polar_peaks`."""
+
+    def __init__(self):
+        self.ids: list[int] = []
+        self._impressions: list[Impression] = []
+        self._polars: list[Polar] = []
+        self._stack = self._norms = None
+
+    def add(self, i: int, imp: Impression) -> None:
+        self.ids.append(i)
+        self._impressions.append(imp)
+        self._polars.append(polar(imp))
+        self._stack = np.stack([p.spectrum for p in self._polars])
+        self._norms = np.array([p.norm for p in self._polars], np.float32)
+
+    def matches(self, imp: Impression, pol: Polar, known: dict) -> dict[int, tuple[float, np.ndarray]]:
+        """Leader → (design match, transform laying `imp` on it), for the LEADER_TRIES leaders whose polar
+        correlation with `imp` is highest (`known`: matches computed before, kept)."""
+        out = dict(known)
+        if not self.ids:
+            return out
+        for k in np.argsort(-polar_peaks(self._stack, self._norms, pol))[:LEADER_TRIES]:
+            lead = self.ids[k]
+            if lead not in out:
+                transform = onto(self._impressions[k], imp, self._polars[k], pol)
+                out[lead] = (design_match(self._impressions[k], imp, transform), transform)
+        return out
 
 
 def masked_correlations(textures: np.ndarray, solids: np.ndarray) -> np.ndarray:
