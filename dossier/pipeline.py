@@ -7,10 +7,14 @@ A failure inside one package becomes a finding in that package's report, never a
 """
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import logging
 import os
 import tempfile
 import traceback
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -25,7 +29,7 @@ from extract.images import MemberImages
 from extract.ocr import cache as ocr_cache
 from extract.pagetext import to_page_text
 from extract.run import extract_dossier
-from ingest import Member, PackageRef, find_batch_files, find_packages, iter_members, read_file, settle
+from ingest import Member, PackageRef, find_batch_files, find_packages, iter_members, limits, read_file, settle
 from reports import build_report, write_batch, write_report
 from reports.evidence import share_evidence, write_evidence
 from verify import decide_verdict, verify_dossier
@@ -43,6 +47,7 @@ class Options:
     rules: str | None = None  # path of the notice's rules file; None = the bundled notice
     cache: str | None = None  # folder of the OCR cache; None = the user's cache folder
     use_cache: bool = True  # False: OCR every page afresh, write no cache
+    reuse_packages: bool = True  # False: with the cache on, still check every package afresh (its pages' OCR cached)
 
 
 def read_package(
@@ -172,8 +177,68 @@ class PackageResult:
 
 def check_job(job: PackageJob, options: Options, batch_pages: tuple[PageText, ...] = ()) -> PackageResult:
     """Runs on a worker: the package is checked with a private temporary folder as its OUT, and every
-    file written there (evidence crops, reduced pages, error.log) comes back as bytes."""
+    file written there (evidence crops, reduced pages, error.log) comes back as bytes. A package checked
+    before from the same files, rules, engine and code comes back from the cache (`PackageResults`)."""
     worker_init()
+    ocr_cache.configure(options.cache, enabled=options.use_cache)
+    if not (options.use_cache and options.reuse_packages):
+        return _check_job(job, options, batch_pages)
+    try:
+        members = job.members if job.members is not None else tuple(iter_members(job.ref))
+        key = package_key(job.ref, members, options, batch_pages)
+    except Exception:  # noqa: BLE001 — an unreadable package fails the usual way, and is not kept
+        return _check_job(job, options, batch_pages)
+    stored = ocr_cache.PackageResults().get(key)
+    if stored is not None:
+        return unpack_result(stored)
+    result = _check_job(PackageJob(job.ref, members), options, batch_pages)
+    if keep_result(result):
+        ocr_cache.PackageResults().put(key, pack_result(result))
+    return result
+
+
+def keep_result(result: PackageResult) -> bool:
+    """Whether a package's result may be served again: not a package that failed, nor one with a file
+    or page cut by a time limit (a busy machine's accident, which the next run may not repeat)."""
+    report = result.report
+    if report.findings and report.findings[0].rule == "INGEST.UNREADABLE" and f"{report.applicant}/error.log" in result.files:
+        return False
+    return not any(issue.category == "timeout" for f in report.files for issue in f.issues)
+
+
+def package_key(ref: PackageRef, members, options: Options, batch_pages: tuple[PageText, ...]) -> str:
+    """`PackageResults.key` of a package: its files' (path, sha256), the rules file, the engine, the
+    batch's 汇总表 pages (declared data) as one hash."""
+    files = [(m.path, m.sha256 if isinstance(m, SourceFile) else hashlib.sha256(m.data).hexdigest()) for m in members]
+    rules = Path(options.rules).read_bytes() if options.rules else b""  # the bundled rules: in the code version
+    pages = hashlib.sha256("".join(p.model_dump_json() for p in batch_pages).encode()).hexdigest()
+    bounds = json.dumps({k: v for k, v in vars(limits).items() if k.isupper()}, sort_keys=True, default=str)
+    return ocr_cache.PackageResults.key(ref.key, files, rules, options.engine,
+                                        [("batch pages", pages), ("ingest limits", bounds)])
+
+
+def pack_result(result: PackageResult) -> bytes:
+    """A result as a stored zip (report.json, fingerprint.json, files/...): no pickle in a cache file."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("report.json", result.report.model_dump_json())
+        if result.fingerprint is not None:
+            z.writestr("fingerprint.json", result.fingerprint.model_dump_json())
+        for path, data in result.files.items():
+            z.writestr(f"files/{path}", data)
+    return buf.getvalue()
+
+
+def unpack_result(data: bytes) -> PackageResult:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = set(z.namelist())
+        report = Report.model_validate_json(z.read("report.json"))
+        prints = Fingerprint.model_validate_json(z.read("fingerprint.json")) if "fingerprint.json" in names else None
+        files = {n.removeprefix("files/"): z.read(n) for n in sorted(names) if n.startswith("files/")}
+    return PackageResult(report, prints, files)
+
+
+def _check_job(job: PackageJob, options: Options, batch_pages: tuple[PageText, ...]) -> PackageResult:
     with tempfile.TemporaryDirectory(prefix="dossier-") as tmp:
         out = Path(tmp)
         try:

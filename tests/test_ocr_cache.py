@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -14,10 +15,14 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from core.records import Report
+from dossier.pipeline import PackageResult, failed_result, keep_result, pack_result, unpack_result
 from extract.ocr import cache, get_engine, ocr_page
 from extract.ocr.cache import CachedEngine, OcrCache
 from extract.ocr.rapid import RapidOcr
+from ingest import PackageRef
 from ingest.pages import RawPage
 from ocr_pages import DPI, render_page
 
@@ -215,3 +220,63 @@ def test_a_package_result_is_found_by_what_it_was_made_from(cache_dir):
     assert all(results.get(k) is None for k in changed)
     cache.configure(str(cache_dir), enabled=False)
     assert results.get(key) is None
+
+
+def _package_entries(path: Path) -> list[str]:
+    return [key for key, kind, _ in _entries(path) if kind == cache.PackageResults.KIND]
+
+
+def test_a_rerun_serves_the_whole_package_and_a_changed_file_checks_it_again(tmp_path, one_page_batch):
+    folder = tmp_path / "cache"
+    first = _check(one_page_batch, tmp_path / "out1", "--cache", str(folder), env_cache=tmp_path / "default")
+    assert first.returncode == 0, first.stderr
+    assert len(_package_entries(folder / cache.DB_NAME)) == 1
+    entries = _entries(folder / cache.DB_NAME)
+    second = _check(one_page_batch, tmp_path / "out2", "--cache", str(folder), env_cache=tmp_path / "default")
+    assert second.returncode == 0, second.stderr
+    key = "张伟-晋城煤业"
+    assert (tmp_path / "out2" / key / "report.json").read_bytes() == (tmp_path / "out1" / key / "report.json").read_bytes()
+    files = lambda out: sorted(p.relative_to(out).as_posix() for p in (out / key).rglob("*") if p.is_file())  # noqa: E731
+    assert files(tmp_path / "out2") == files(tmp_path / "out1")  # the evidence crops came back too
+    assert _entries(folder / cache.DB_NAME) == entries  # served: nothing read, nothing written again
+
+    changed = tmp_path / "changed"
+    shutil.copytree(one_page_batch, changed)
+    page = changed / key / "评审表.png"
+    with Image.open(page) as img:
+        img.rotate(180).save(page, dpi=(DPI, DPI))  # same pixels turned: another file
+    third = _check(changed, tmp_path / "out3", "--cache", str(folder), env_cache=tmp_path / "default")
+    assert third.returncode == 0, third.stderr
+    assert len(_package_entries(folder / cache.DB_NAME)) == 2
+
+
+def _result(report: Report, files: dict[str, bytes] | None = None) -> PackageResult:
+    return PackageResult(report, None, files or {})
+
+
+def test_a_failed_or_timed_out_package_is_not_kept_for_the_next_run():
+    from core.records import IngestIssue, SourceFile
+    from verify import decide_verdict
+    from verify.catalogue import finding
+
+    clean = Report(applicant="张伟-晋城煤业", verdict=decide_verdict([]))
+    assert keep_result(_result(clean, {"张伟-晋城煤业/evidence/a.png": b"png"}))
+    failed = failed_result(PackageRef(key="张伟-晋城煤业", path=Path("张伟-晋城煤业"), kind="dir"), RuntimeError("boom"))
+    assert not keep_result(failed)
+    unreadable = finding("INGEST.UNREADABLE", "scan.pdf could not be read")
+    bad_file = Report(applicant="张伟-晋城煤业", verdict=decide_verdict([unreadable]), findings=(unreadable,))
+    assert keep_result(_result(bad_file))  # a broken file stays broken: its result may be served again
+    slow = SourceFile(path="scan.pdf", sha256="a" * 64, size=1, format="pdf", status="partial",
+                      issues=(IngestIssue(stage="render", category="timeout", message="page 2 timed out", page=2),))
+    assert not keep_result(_result(clean.model_copy(update={"files": (slow,)})))
+
+
+def test_a_kept_result_comes_back_as_it_went(tmp_path):
+    from verify.batch import Fingerprint
+
+    report = Report(applicant="张伟-晋城煤业", verdict="eligible")
+    prints = Fingerprint(applicant="张伟-晋城煤业")
+    files = {"张伟-晋城煤业/evidence/a.png": b"\x89PNG...", "张伟-晋城煤业/页面/1.jpg": b"\xff\xd8"}
+    back = unpack_result(pack_result(PackageResult(report, prints, files)))
+    assert back.report == report and back.fingerprint == prints and back.files == files
+    assert unpack_result(pack_result(PackageResult(report, None, {}))).fingerprint is None
