@@ -4,6 +4,6 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-for script in ("pages.py", "ocr_engines.py", "fields.py", "verdicts.py", "reports.py", "fraud.py", "fraud_batch.py", "fraud_planted.py"):
+for script in ("pages.py", "ocr_engines.py", "fields.py", "verdicts.py", "reports.py", "fraud.py", "fraud_batch.py", "fraud_planted.py", "cost.py"):
     print(f"=== {script}", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=False)
