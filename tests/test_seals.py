@@ -161,6 +161,54 @@ def test_a_grey_copy_without_a_seal_is_unknown_not_unsealed():
     assert got["unit_sealed"].value is True and got["applicant_signed"].value is True
 
 
+def _grey_scan(commit_lightness: float = 0.0, commit_rows: int | None = None):
+    """An opinion (sealed) and a commitment without its seal on two pages of one grey scan; the
+    commitment's print lightened by `commit_lightness` (0: as dark as the opinion's) and kept to its
+    first `commit_rows` text rows (a sparse page)."""
+    rng = random.Random(7)
+    a = make_applicant(rng, 0, set(), education="bachelor")
+    st = style_for(rng)
+    st["dpi"] = 150
+    opinion = docs_forms.unit_opinion(a, rng, st)[0]
+    a.extra["no_unit_seal"] = True
+    commit = docs_forms.commitment(a, rng, st)[0]
+    grey = np.asarray(_grey(commit.image)).astype(np.float32)
+    if commit_rows is not None:
+        boxes = [b for t, b in commit.meta["boxes"] if t]
+        grey[int(boxes[commit_rows][1]):] = 255.0
+    grey = 255.0 - (255.0 - grey) * (1.0 - commit_lightness)
+    p1, p2 = _text(opinion, "scan.pdf"), _text(commit, "scan.pdf").model_copy(update={"page": 2})
+    docs = [Document(type="unit_opinion", file="scan.pdf", pages=(1,), sha256="0"),
+            Document(type="commitment", file="scan.pdf", pages=(2,), sha256="0")]
+    images = Images({("scan.pdf", 1): _grey(opinion.image), ("scan.pdf", 2): Image.fromarray(grey.astype(np.uint8))})
+    got = pixel_readings(docs, {("scan.pdf", 1): p1, ("scan.pdf", 2): p2}, ExtractContext(images=images))
+    return {(v.field, v.document): v for v in got}
+
+
+def test_a_sparse_page_of_the_grey_scan_is_judged_by_its_print_not_its_blank_paper():
+    got = _grey_scan(commit_rows=3)  # the heading and two rows: mostly paper, printed as dark as the rest
+    assert got[("unit_sealed", "commitment")].value is False
+
+
+def test_a_washed_out_page_of_the_grey_scan_has_no_control():
+    got = _grey_scan(commit_lightness=0.45)  # printed much lighter: a seal there might not show
+    sealed = got[("unit_sealed", "commitment")]
+    assert sealed.value is None and "grey copy" in sealed.note
+
+
+def test_print_contrast_is_the_darkest_print_whatever_the_amount_of_text():
+    from extract.seals import print_contrast
+
+    page = np.full((800, 600), 245, np.uint8)
+    dense, sparse = page.copy(), page.copy()
+    for y in range(40, 760, 30):
+        dense[y:y + 6, 40:560] = 40
+    sparse[40:46, 40:300] = 40
+    assert abs(print_contrast(dense) - print_contrast(sparse)) <= 5
+    faded = (255 - (255 - dense.astype(np.int16)) // 2).astype(np.uint8)
+    assert print_contrast(faded) < 0.8 * print_contrast(dense)
+
+
 def test_a_grey_scan_that_keeps_another_seal_shows_the_missing_one():
     """Two pages of one grey scan: the opinion shows its seal as a grey ring, so the commitment's
     missing seal would have shown too."""
