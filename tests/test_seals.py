@@ -212,19 +212,7 @@ def test_print_contrast_is_the_darkest_print_whatever_the_amount_of_text():
 def test_a_grey_scan_that_keeps_another_seal_shows_the_missing_one():
     """Two pages of one grey scan: the opinion shows its seal as a grey ring, so the commitment's
     missing seal would have shown too."""
-    rng = random.Random(7)
-    a = make_applicant(rng, 0, set(), education="bachelor")
-    st = style_for(rng)
-    st["dpi"] = 150
-    opinion = docs_forms.unit_opinion(a, rng, st)[0]
-    a.extra["no_unit_seal"] = True
-    commit = docs_forms.commitment(a, rng, st)[0]
-    p1, p2 = _text(opinion, "scan.pdf"), _text(commit, "scan.pdf").model_copy(update={"page": 2})
-    docs = [Document(type="unit_opinion", file="scan.pdf", pages=(1,), sha256="0"),
-            Document(type="commitment", file="scan.pdf", pages=(2,), sha256="0")]
-    images = Images({("scan.pdf", 1): _grey(opinion.image), ("scan.pdf", 2): _grey(commit.image)})
-    got = {(v.field, v.document): v for v in pixel_readings(docs, {("scan.pdf", 1): p1, ("scan.pdf", 2): p2},
-                                                              ExtractContext(images=images))}
+    got = _grey_scan()
     assert got[("unit_sealed", "unit_opinion")].value is True
     sealed = got[("unit_sealed", "commitment")]
     assert sealed.value is False and "same scan" in sealed.note
