@@ -2,16 +2,16 @@
 
 Each measurement runs in a fresh process (`--child`), which checks the package as a worker does
 (`dossier.pipeline.check_package` with evidence crops and the fingerprint, default OCR engine, an
-empty OCR cache) and prints its peak RSS (getrusage). A sampler (psutil) adds the memory of its
-child processes every 50 ms: ingest's reader (forked per file, ingest/watchdog.py) counted by its
-unshared memory (USS), as its RSS counts the worker's pages it shares; getrusage's figure for
-children is not used (a child that execs, as tesseract does for page orientation, reports the
-worker's RSS at the fork). The scanned PDFs repeat A4 pages of a fixture batch's scans, JPEG q75 as
-scanners write them; a PDF of one of each is measured too, so that the comparison with 200 pages
+empty OCR cache) and prints its peak RSS (getrusage). A sampler (psutil) adds the memory of ingest's
+reader (forked per file, ingest/watchdog.py), counted by its unshared memory (USS), as its RSS counts
+the worker's pages it shares; the programs the worker runs (Tesseract, for page orientation) are
+reported apart, by their USS. getrusage's figure for children is not used (a child that execs
+reports the worker's RSS at the fork). The scanned PDFs repeat A4 pages of a fixture batch's scans,
+JPEG q75 as scanners write them; a PDF of one of each is measured too, so that the comparison with 200 pages
 is of the page count, not of which page the OCR peaked on. RapidOCR's baseline: the engine loaded
-and one page read, with onnxruntime's session options as the wheel ships them (CPU memory arena
-off), with the arena on, and without the memory pattern (the det model's input size changes with
-every page).
+and one page read, then read again (onnxruntime's later runs allocate the memory plan it made on the
+first: a worker's steady state), with onnxruntime's session options as the wheel ships them (CPU
+memory arena off), with the arena on, and without the memory pattern.
 
     .venv/bin/python bench/memory.py [--pages 200] [--seed 9 --n 30] [--skip-long]
 """
@@ -88,33 +88,60 @@ def scanned_pdf(scans: list[tuple[object, int]], pages: int, target: Path) -> No
 
 
 class _Sampler:
-    """Peaks, sampled every 50 ms: this process's RSS plus its children's USS, and the children's USS."""
+    """Peaks, sampled: this process's RSS plus its readers' USS, the readers' USS, and the USS of the
+    programs it runs (Tesseract's page orientation).
+
+    The RSS is read every 10 ms (the OCR's peak lasts about a second a page: a coarser sampler misses
+    more of a 1-page package's one peak than of a 200-page one's two hundred), the children's USS,
+    dearer to read, every 100 ms. A reader is a child running this program (forked by
+    ingest/watchdog.py) seen in two samples in a row: a child that subprocess has just vforked runs this
+    program too until it execs, and shares this process's memory meanwhile, so its USS is this whole
+    process's (over 200 pages a sampler hits that window now and then: the worker counted twice)."""
 
     def __init__(self):
         import psutil
 
-        self.me, self.peak, self.children_peak, self.stop = psutil.Process(), 0, 0, threading.Event()
+        self.me, self.stop = psutil.Process(), threading.Event()
+        self.name = self.me.name()
+        self.peak = self.readers_peak = self.programs_peak = 0
+        self.readers = 0  # the readers' USS at the last look
+        self._seen: set[int] = set()  # pids of children running this program at the last look
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
+        tick = 0
+        while not self.stop.wait(0.01):
+            if tick % 10 == 0:
+                self._children()
+            tick += 1
+            self.peak = max(self.peak, self.me.memory_info().rss + self.readers)
+
+    def _children(self) -> None:
         import psutil
 
-        while not self.stop.wait(0.05):
-            children = 0
-            for child in self.me.children(recursive=True):
-                try:
-                    children += child.memory_full_info().uss
-                except psutil.Error:
-                    pass
-            self.children_peak = max(self.children_peak, children)
-            self.peak = max(self.peak, self.me.memory_info().rss + children)
+        readers = programs = 0
+        seen = set()
+        for child in self.me.children(recursive=True):
+            try:
+                name, uss = child.name(), child.memory_full_info().uss
+            except psutil.Error:
+                continue
+            if name != self.name:
+                programs += uss
+                continue
+            if child.pid in self._seen:
+                readers += uss
+            seen.add(child.pid)
+        self._seen, self.readers = seen, readers
+        self.readers_peak = max(self.readers_peak, readers)
+        self.programs_peak = max(self.programs_peak, programs)
 
-    def done(self) -> tuple[float, float]:
-        """(peak of the worker and its children, peak of the children), MB."""
+    def done(self) -> tuple[float, float, float]:
+        """(peak of the worker and its readers, peak of the readers, peak of the programs it ran), MB."""
         self.stop.set()
         self.thread.join()
-        return self.peak / MB, self.children_peak / MB
+        return self.peak / MB, self.readers_peak / MB, self.programs_peak / MB
 
 
 def child_package(pdf: Path) -> dict:
@@ -130,11 +157,11 @@ def child_package(pdf: Path) -> dict:
     start = time.perf_counter()
     report = check_package(find_packages(batch / "in")[0], Options(), out=batch / "out")
     seconds = time.perf_counter() - start
-    total, readers = sampler.done()
+    total, readers, programs = sampler.done()
     unread = sum(f.rule == "INGEST.UNREADABLE" for f in report.findings)  # pages or files not read: a cut run
     return {"seconds": round(seconds, 1), "unreadable": unread,
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "readers_mb": readers,
-            "total_mb": total}
+            "total_mb": total, "programs_mb": programs}
 
 
 ENGINE_VARIANTS = {  # onnxruntime session options over the wheel's (arena off, memory pattern on)
@@ -145,7 +172,10 @@ ENGINE_VARIANTS = {  # onnxruntime session options over the wheel's (arena off, 
 
 
 def child_engine(image_path: Path, variant: str) -> dict:
-    """RapidOCR loaded and one page read with the session options of `variant`: peak RSS in MB."""
+    """RapidOCR loaded and one page read twice with the session options of `variant`: peak RSS in MB
+    after imports, after the first read and after the second. onnxruntime plans a run's memory (its
+    memory pattern) on the first run of an input shape and allocates that plan in one block on the next
+    runs: a worker's later pages run on the plan, a 1-page package only on the first run."""
     changes = ENGINE_VARIANTS[variant]
     if changes:
         from rapidocr_onnxruntime.utils import infer_engine
@@ -163,13 +193,17 @@ def child_engine(image_path: Path, variant: str) -> dict:
 
     from extract.ocr.rapid import RapidOcr, memory_arena
 
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    def peak() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    before = peak()
     image = Image.open(image_path).convert("RGB")
-    start = time.perf_counter()
-    lines = RapidOcr().read(image, 300)
-    seconds = time.perf_counter() - start
-    return {"arena": memory_arena(), "lines": len(lines), "seconds": round(seconds, 1),
-            "imports_mb": before, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    got = {"imports_mb": before}
+    for run in ("first", "second"):
+        start = time.perf_counter()
+        lines = RapidOcr().read(image, 300)
+        got |= {f"{run}_seconds": round(time.perf_counter() - start, 1), f"{run}_mb": peak()}
+    return {**got, "arena": memory_arena(), "lines": len(lines)}
 
 
 def _run_child(*args: str) -> dict:
@@ -211,9 +245,10 @@ def main() -> int:
     print("RapidOCR, engine loaded and the scan with most ink read (fresh process each):")
     for variant in ENGINE_VARIANTS:
         got = _run_child(variant, str(page))
-        print(f"  {variant:28s} (arena {'on' if got['arena'] else 'off'}): peak {got['peak_mb']:5.0f} MB "
-              f"({got['imports_mb']:.0f} MB after imports; +{got['peak_mb'] - got['imports_mb']:.0f} MB for the engine "
-              f"and the page), {got['lines']} lines in {got['seconds']} s")
+        print(f"  {variant:28s} (arena {'on' if got['arena'] else 'off'}): peak {got['first_mb']:5.0f} MB "
+              f"({got['imports_mb']:.0f} MB after imports; +{got['first_mb'] - got['imports_mb']:.0f} MB for the engine "
+              f"and the page), {got['lines']} lines in {got['first_seconds']} s; read again: peak "
+              f"{got['second_mb']:5.0f} MB in {got['second_seconds']} s")
     counts = [1] if args.skip_long else [1, len(scans), args.pages]
     results = {}
     for count in counts:
@@ -223,7 +258,8 @@ def main() -> int:
         print(f"\npackage with a {count}-page scanned PDF ({pdf.stat().st_size / MB:.1f} MB): {got['seconds']} s, "
               f"{got['seconds'] / count:.2f} s per page, {got['unreadable']} INGEST.UNREADABLE findings")
         print(f"  worker peak RSS {got['peak_mb']:5.0f} MB; sampled: worker + reader {got['total_mb']:5.0f} MB, "
-              f"reader alone (USS) {got['readers_mb']:4.0f} MB")
+              f"reader alone (USS) {got['readers_mb']:4.0f} MB; programs run (Tesseract, USS) "
+              f"{got['programs_mb']:4.0f} MB")
     for base in counts[:-1]:
         one, many = results[base], results[counts[-1]]
         print(f"{counts[-1]} pages against {base}: worker peak {many['peak_mb'] - one['peak_mb']:+.0f} MB, "

@@ -1,8 +1,9 @@
 """PDF backend: text-layer pages via pdfplumber, image-only pages rendered with pypdfium2.
 
-Pages are produced one at a time; each page's parse caches are dropped before the next, so
-memory stays flat in the page count. Both libraries apply the page's /Rotate: boxes and images are
-in the page as displayed.
+Pages are produced one at a time; each page's parse caches are dropped before the next (pdfplumber's
+page objects, the streams pdfminer parsed for it, and pdfium's document every few pages: both keep a
+scan's image data for the whole file otherwise), so memory stays flat in the page count. Both
+libraries apply the page's /Rotate: boxes and images are in the page as displayed.
 """
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import io
 
 import pdfplumber
 import pypdfium2 as pdfium
+from pdfminer.pdftypes import PDFStream
+from pdfminer.psparser import LIT
 
 from core.errors import IngestError
 from ingest import limits
@@ -23,6 +26,8 @@ _PDFIUM_PASSWORD_ERROR = 4
 # A scan with a few stray text-layer glyphs (a scanner's page stamp) is still an image page.
 _SPARSE_TEXT_CHARS = 20
 _IMAGE_COVERAGE = 0.5
+_OBJECT_STREAM = LIT("ObjStm")
+_PDFIUM_REOPEN_PAGES = 16  # pages read before pdfium's document is opened afresh (~0.4 MB a scanned page)
 
 
 @format_backends.register("pdf", version="1")
@@ -58,8 +63,8 @@ def open_pdf(path: str, data: bytes) -> Opened:
     if plumber_error:
         issues.append(issue("corrupt", plumber_error))
     issues = tuple(issues)
-    return Opened(pages=n_pages, pages_iter=_pages(path, doc, plumber, meta), issues=issues,
-                  resume=lambda start: _pages(path, doc, plumber, meta, start))
+    return Opened(pages=n_pages, pages_iter=_pages(path, data, doc, plumber, meta), issues=issues,
+                  resume=lambda start: _pages(path, data, doc, plumber, meta, start))
 
 
 def read_page(path: str, data: bytes, number: int) -> RawPage | None:
@@ -105,11 +110,16 @@ def _pdf_meta(doc: pdfium.PdfDocument) -> dict[str, str]:
     return {k: str(v) for k, v in info.items() if k in _META_KEYS and v}
 
 
-def _pages(path: str, doc: pdfium.PdfDocument, plumber, meta: dict[str, str], start: int = 1):
+def _pages(path: str, data: bytes, doc: pdfium.PdfDocument, plumber, meta: dict[str, str], start: int = 1):
     try:
         n_plumber = len(plumber.pages) if plumber is not None else 0
         for index in range(start - 1, len(doc)):
             number = index + 1
+            if index > start - 1 and (index - start + 1) % _PDFIUM_REOPEN_PAGES == 0:
+                # pdfium keeps every stream it loaded (a scan's JPEG) until its document is closed
+                doc.close()
+                doc = pdfium.PdfDocument(data, password="")
+            _forget_parsed_streams(plumber)
             try:
                 yield _one_page(path, number, doc, plumber.pages[index] if index < n_plumber else None, meta)
             except IngestError as err:
@@ -120,6 +130,18 @@ def _pages(path: str, doc: pdfium.PdfDocument, plumber, meta: dict[str, str], st
         if plumber is not None:
             plumber.close()
         doc.close()
+
+
+def _forget_parsed_streams(plumber) -> None:
+    """Drop the streams (content, images) pdfminer cached while reading earlier pages: its document
+    keeps every object it parsed, a scanned page's JPEG bytes included (+37 MB per 100 pages of a
+    300-dpi scan). Object streams stay: the objects inside them are looked up again."""
+    cache = getattr(getattr(plumber, "doc", None), "_cached_objs", None)
+    if not isinstance(cache, dict):
+        return
+    for objid in [objid for objid, (obj, _) in cache.items()
+                  if isinstance(obj, PDFStream) and obj.get("Type") is not _OBJECT_STREAM]:
+        del cache[objid]
 
 
 def _one_page(path: str, number: int, doc, ppage, meta: dict[str, str]) -> RawPage:

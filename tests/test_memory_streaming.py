@@ -72,3 +72,52 @@ def test_the_ocr_engine_runs_without_the_memory_arena():
     from extract.ocr.rapid import memory_arena
 
     assert memory_arena() is False
+
+
+def test_pdf_pages_read_across_a_reopened_document_are_the_pages_themselves():
+    # pdfium's document is opened afresh every few pages (it keeps every stream it loaded until closed):
+    # the pages on both sides of each reopening are those that reading one page alone gives
+    from ingest.pdf import _PDFIUM_REOPEN_PAGES, open_pdf, read_page
+
+    count = 2 * _PDFIUM_REOPEN_PAGES + 2
+    data = scan_pdf(count)
+    streamed = list(open_pdf("scan.pdf", data).pages_iter)
+    assert [p.page for p in streamed] == list(range(1, count + 1))
+    for number in (1, _PDFIUM_REOPEN_PAGES, _PDFIUM_REOPEN_PAGES + 1, count):
+        alone = read_page("scan.pdf", data, number)
+        assert streamed[number - 1].image.tobytes() == alone.image.tobytes()
+        assert streamed[number - 1].meta == alone.meta
+
+
+def test_pdfminer_forgets_the_streams_of_pages_read():
+    # pdfminer's document caches every object it parsed, a scan's JPEG bytes included, for the whole file
+    import io
+
+    import pdfplumber
+    from pdfminer.pdftypes import PDFStream
+
+    from ingest.pdf import _forget_parsed_streams
+
+    with pdfplumber.open(io.BytesIO(scan_pdf(6))) as plumber:
+        def cached_streams() -> int:
+            return sum(isinstance(obj, PDFStream) for obj, _ in plumber.doc._cached_objs.values())
+
+        first = [(im["srcsize"], im["x0"], im["top"]) for im in plumber.pages[0].images]
+        for page in plumber.pages:
+            assert page.images
+        assert cached_streams() >= 6  # the six image streams at least: what the forgetting is for
+        _forget_parsed_streams(plumber)
+        assert cached_streams() == 0
+        # parsed again when asked for: nothing of the page is lost with the cache
+        assert [(im["srcsize"], im["x0"], im["top"]) for im in plumber.pages[0].images] == first
+
+
+def test_the_reader_child_never_collects_the_workers_objects():
+    # a collection in the forked reader would write to every object it inherited, copying the
+    # worker's heap page by page (copy-on-write): the inherited objects are frozen there
+    import gc
+
+    from ingest.watchdog import call_within
+
+    frozen_here = gc.get_freeze_count()
+    assert call_within(30, gc.get_freeze_count) > frozen_here + 1000
