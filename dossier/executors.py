@@ -41,6 +41,17 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def one_thread_per_worker() -> None:
+    """Numerical libraries in the worker processes about to start run one thread each (read when they
+    load, so set in the environment the workers inherit): processes give the parallelism, and a second
+    thread per worker only spins against the other worker for the same cores."""
+    for name in THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
+
+
 class LocalExecutor:
     """Worker processes on this machine; with one worker, everything runs in this process.
 
@@ -106,6 +117,7 @@ class LocalExecutor:
             running[pool.submit(fn, job)] = (job, False)
 
     def _pool(self) -> ProcessPoolExecutor:
+        one_thread_per_worker()
         return ProcessPoolExecutor(max_workers=self.workers, initializer=self.initializer)
 
     def close(self) -> None:
