@@ -50,6 +50,12 @@ def one_thread_per_worker() -> None:
     thread per worker only spins against the other worker for the same cores."""
     for name in THREAD_VARIABLES:
         os.environ.setdefault(name, "1")
+    import cv2
+
+    # OpenCV's pool busy-waits between calls (two workers on two cores took each other's time). Set here,
+    # before the fork, so the workers inherit it: cv2.setNumThreads in a forked child hangs once the
+    # parent has used the pool.
+    cv2.setNumThreads(1)
 
 
 class LocalExecutor:

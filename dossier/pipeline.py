@@ -150,10 +150,6 @@ def worker_init() -> None:
     # One OCR thread per process: processes give the parallelism (Tesseract's OpenMP ran 4× slower).
     os.environ["OMP_THREAD_LIMIT"] = "1"
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    import cv2
-
-    cv2.setNumThreads(1)  # OpenCV's pool of one thread a core busy-waits between calls: with two workers
-    # on two cores those waits took the other worker's time (2 workers: 771 CPU s for 395 s of work)
 
 
 @dataclass(frozen=True)
