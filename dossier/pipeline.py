@@ -200,10 +200,9 @@ def check_job(job: PackageJob, options: Options, batch_pages: tuple[PageText, ..
 def keep_result(result: PackageResult) -> bool:
     """Whether a package's result may be served again: not a package that failed, nor one with a file
     or page cut by a time limit (a busy machine's accident, which the next run may not repeat)."""
-    report = result.report
-    if report.findings and report.findings[0].rule == "INGEST.UNREADABLE" and f"{report.applicant}/error.log" in result.files:
+    if f"{result.report.applicant}/error.log" in result.files:  # only `failed_result` writes one
         return False
-    return not any(issue.category == "timeout" for f in report.files for issue in f.issues)
+    return not any(issue.category == "timeout" for f in result.report.files for issue in f.issues)
 
 
 def package_key(ref: PackageRef, members, options: Options, batch_pages: tuple[PageText, ...]) -> str:
