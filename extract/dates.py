@@ -289,7 +289,8 @@ def find_dates(text: str) -> list[DateMatch]:
     return _dates(text, fold(text))
 
 
-_RANGE_SEP = re.compile(rf"{_SP}(?:起{_SP})?(?P<sep>-{{1,2}}|~|至|到|一){_SP}")
+# after the separator, a colon or dot OCR read from a speck or a table rule ("2024-11-28至:2024-12-04")
+_RANGE_SEP = re.compile(rf"{_SP}(?:起{_SP})?(?P<sep>-{{1,2}}|~|至|到|一){_SP}(?:[:：·]{_SP})?")
 _RANGE_PREFIX = re.compile(r"(?:自|从|由)[ \t]*$")
 _RANGE_SUFFIX = re.compile(rf"{_SP}为?止")
 _END_DAY = re.compile(rf"(?P<d>{_DAY}){_SP}(?P<dm>{_DAY_MARK})")

@@ -356,3 +356,10 @@ def test_implied_digits_are_those_of_each_date_of_a_period():
     (r,) = find_ranges(text)
     assert [text[i] for i in r.start.implied + r.end.implied] == ["0", "0"]
     assert r.start.implied[0] == text.index("2024") + 1 and r.end.implied[0] == text.rindex("2024") + 1
+
+
+@pytest.mark.parametrize("text", ["公示时间 2024-11-28至:2024-12-04", "公示时间 2024-11-28 至： 2024-12-04",
+                                  "公示时间 2024年11月28日至·2024年12月4日"])
+def test_a_speck_read_as_a_colon_after_the_separator_keeps_the_period(text):
+    (r,) = find_ranges(text)
+    assert (r.start.value, r.end.value) == ("2024-11-28", "2024-12-04")
