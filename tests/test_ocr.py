@@ -1,6 +1,7 @@
 """The OCR layer on real engines and rendered Chinese pages (see ocr_pages.py)."""
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -182,6 +183,7 @@ def test_ocr_page_on_a_turned_phone_photo():
     engine = get_engine(DEFAULT_ENGINE)
     assert text.source == f"ocr:{engine.name}@{engine.version}"
     assert text.rotation == 270 and abs(text.skew + 1.5) <= 0.5
+    assert text.meta["orientation"] in ("osd", "rapidocr-vote")  # the turned page was not read as it stood
     assert text.meta["Software"] == "test" and float(text.meta["ink"]) > 0.01
     assert "contrast_stretch" not in text.meta  # a well-read page is read once, as it is
     for key in KEY_TEXTS:
@@ -206,3 +208,43 @@ def test_registry_lists_engines_and_refuses_unknown():
     for name in ENGINES:
         engine = get_engine(name)
         assert engine.version and engine.describe()["version"] == engine.version
+
+
+@pytest.mark.parametrize("turned", [0, 90, 180, 270])
+def test_rapidocr_reads_a_page_as_it_stands_only_when_its_lines_stand_upright(page, turned):
+    """One detection decides: an upright page is read from it (the text comes back), a turned one is
+    refused before anything is recognised, so normalisation's orientation detection turns it."""
+    grey = normalise_page(turn_clockwise(scan(page.image), turned), DPI, rotation=0).image
+    lines, why = get_engine("rapidocr").engine.read_if_upright(grey, DPI)
+    if turned == 0:
+        assert lines is not None, why
+        for key in KEY_TEXTS:
+            assert key in _text(lines).replace(" ", "")
+    else:
+        assert lines is None, why
+
+
+def test_ocr_page_of_an_upright_scan_skips_orientation_detection(page):
+    image = scan(page.image)  # turned 2° and blurred, as a scanner would
+    raw = RawPage(file="scan.pdf", page=1, kind="image", width=image.width, height=image.height,
+                  image=image, dpi=DPI)
+    from extract.ocr.page import _read_page
+
+    text = _read_page(raw, get_engine(DEFAULT_ENGINE).engine)
+    assert text.meta["orientation"] == "rapidocr-lines" and text.rotation == 0
+    assert abs(text.skew - 2.0) <= 0.5
+    for key in KEY_TEXTS:
+        assert key in text.text.replace(" ", "")
+    turned = turn_clockwise(image, 180)
+    text = _read_page(dataclasses.replace(raw, image=turned, width=turned.width, height=turned.height),
+                      get_engine(DEFAULT_ENGINE).engine)
+    assert text.meta["orientation"] in ("osd", "rapidocr-vote") and text.rotation == 180
+
+
+def test_full_pages_are_detected_at_a_reduced_size_small_images_as_shipped():
+    from extract.ocr.rapid import DET_MAX_SIDE, detection_side
+
+    assert detection_side(1654, 2339) == DET_MAX_SIDE  # A4 at 200 dpi
+    assert detection_side(4000, 3000) == DET_MAX_SIDE  # a phone photo
+    assert detection_side(1000, 700) is None  # already small
+    assert detection_side(1800, 300) is None  # a strip: its short side would fall under 640 px

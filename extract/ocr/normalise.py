@@ -307,12 +307,14 @@ def normalise_page(
     *,
     flatten: bool | None = None,
     stretch: tuple[int, int, int] | None = None,
+    rotation: int | None = None,
 ) -> NormalisedPage:
     """Upright, deskewed, seal-free grey page ready for OCR.
 
     `flatten`: divide out the background; None decides from the page's paper brightness.
     `stretch`: (low, high, median kernel) for `stretch_contrast`, applied before orientation and
     skew are detected (on a faint page OSD reads noise and may turn it upside down).
+    `rotation`: the page's turn when already known (method "given"); None detects it.
     `ink` and `levels` are measured before any stretch.
     """
     rgb = np.asarray(image.convert("RGB"))
@@ -323,7 +325,10 @@ def normalise_page(
     if stretch is not None:
         grey = stretch_contrast(grey, stretch)
     page = Image.fromarray(grey)
-    rotation, method = detect_rotation(page, dpi)
+    if rotation is None:
+        rotation, method = detect_rotation(page, dpi)
+    else:
+        method = "given"
     page = rotate_upright(page, rotation)
     skew = detect_skew(np.asarray(page))
     return NormalisedPage(deskew(page, skew), rotation, skew, sealed, flatten, method, ink, levels, stretch)

@@ -1,6 +1,8 @@
 """OCR of one page: `RawPage` (pixels) → normalised image → engine → `PageText`."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from PIL import Image
 
@@ -66,13 +68,11 @@ def ocr_page(raw: RawPage, engine: str = DEFAULT_ENGINE) -> PageText:
 
 def _read_page(raw: RawPage, ocr: OcrEngine) -> PageText:
     """`ocr_page` without the cache; meta holds only what the OCR adds (ink, contrast stretch)."""
-    norm = normalise_raw(raw)
-    lines = ocr.read(norm.image, page_dpi(raw))
-    meta = {"ink": f"{norm.ink:.4f}"}
+    norm, lines = _normalise_and_read(raw.image, page_dpi(raw), ocr)
+    meta = {"ink": f"{norm.ink:.4f}", "orientation": norm.orientation_method}
     if _faint_unread(norm, lines):
         low, paper = norm.levels
-        stretched = normalise_page(raw.image, page_dpi(raw), stretch=(low, paper, STRETCH_MEDIAN))
-        again = ocr.read(stretched.image, page_dpi(raw))
+        stretched, again = _normalise_and_read(raw.image, page_dpi(raw), ocr, stretch=(low, paper, STRETCH_MEDIAN))
         if _chars(again) >= FEW_CHARS and _weight(again) > _weight(lines):
             norm, lines = stretched, again
             meta["contrast_stretch"] = format_stretch(stretched.stretch)
@@ -89,6 +89,22 @@ def _read_page(raw: RawPage, ocr: OcrEngine) -> PageText:
         lines=lines,
         meta=meta,
     )
+
+
+def _normalise_and_read(image: Image.Image, dpi: int, ocr: OcrEngine,
+                        stretch: tuple[int, int, int] | None = None) -> tuple[NormalisedPage, tuple[Line, ...]]:
+    """The page normalised and read. An engine that can tell from its own text detection whether
+    a page stands upright (`read_if_upright`) reads it as it stands first, so an upright page (most
+    scans) costs one detection and no separate orientation pass; any other page is turned by
+    `normalise_page`'s orientation detection and read again."""
+    upright = getattr(ocr, "read_if_upright", None)
+    if upright is not None:
+        norm = normalise_page(image, dpi, stretch=stretch, rotation=0)
+        lines, _why = upright(norm.image, dpi)
+        if lines is not None:
+            return replace(norm, orientation_method=f"{ocr.name}-lines"), lines
+    norm = normalise_page(image, dpi, stretch=stretch)
+    return norm, ocr.read(norm.image, dpi)
 
 
 def _chars(lines: tuple[Line, ...]) -> int:

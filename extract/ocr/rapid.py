@@ -5,12 +5,20 @@ Threads: intra/inter-op 1, because the pipeline runs one page per core; the whee
 the onnxruntime CPU memory arena off (without that it peaked 0.7-1 GB per process).
 Its boxes are 4-point polygons in detection order; we take axis-aligned boxes and rebuild the
 rows from geometry (on skewed scans its own order gave CER 0.19, row assembly 0.04).
+
+Detection runs on full pages at DET_MAX_SIDE pixels on the long side (the engine as shipped detects
+at the page's own size up to 2000 px: ~60 % of its time on an A4 scan); recognition still reads
+each line from the page at full size. PaddleOCR itself infers this detector at 960 px; at 1280 px
+our pages lost a date's first digit under a seal and read "90" as "9.0", at 1600 px they did not.
+Field accuracy per degradation: bench/fields.py; time: bench/cost.py. Small images (crops,
+strips) keep the shipped rule (short side at least 736 px).
 """
 from __future__ import annotations
 
 import functools
 import importlib.metadata
 import threading
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -20,12 +28,69 @@ from extract.ocr.engines import group_rows, join_words, make_line, ocr_engines, 
 
 _lock = threading.Lock()
 
+# Long side of a full page for text detection; a page is "full" when at that size its short side
+# still has DET_MIN_SHORT_SIDE pixels (an A4 page 1131, a 4:3 photo 1200); others detect as shipped.
+DET_MAX_SIDE = 1600
+DET_MIN_SHORT_SIDE = 640
+REC_BATCH = 1
+SHIPPED_MAX_SIDE = 2000  # RapidOCR's Global.max_side_len: larger images are reduced before anything
+_det_limit: list[tuple[int, str] | None] = [None]  # (side, limit type) of the next detection; None: shipped
+
 
 @functools.cache
 def _rapidocr():
     from rapidocr_onnxruntime import RapidOCR
 
-    return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, print_verbose=False)
+    engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, print_verbose=False)
+    # One line per recognition call: batched lines are padded to the widest of the batch, and on one
+    # thread that padding is pure cost (20 pages: recognition 14.4 s one by one, 21.8 s in sixes) and
+    # grey bands that change a few reads.
+    engine.text_rec.rec_batch_num = REC_BATCH
+    det = engine.text_det
+    shipped = det.get_preprocess
+
+    def preprocess(max_wh):  # the shipped rule unless `detection_side` set one for this call
+        if _det_limit[0] is None:
+            return shipped(max_wh)
+        from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
+
+        side, kind = _det_limit[0]
+        return DetPreProcess(side, kind, det.mean, det.std)
+
+    det.get_preprocess = preprocess
+    return engine
+
+
+def detection_side(width: int, height: int) -> int | None:
+    """Long side (px) the detector runs at for an image of this size; None: the shipped rule."""
+    scale = min(1.0, SHIPPED_MAX_SIDE / max(width, height, 1))
+    long, short = max(width, height) * scale, min(width, height) * scale
+    if long <= DET_MAX_SIDE or short * DET_MAX_SIDE / long < DET_MIN_SHORT_SIDE:
+        return None
+    return DET_MAX_SIDE
+
+
+def run_engine(bgr: np.ndarray, *, det_side: int | None, rec_batch: int = REC_BATCH, **kwargs):
+    """RapidOCR on a BGR array with detection at `det_side` px on the long side (None: as shipped)
+    and `rec_batch` lines per recognition call."""
+    with _lock:  # one session per process; onnxruntime sessions are not re-entrant here
+        engine = _rapidocr()
+        _det_limit[0] = None if det_side is None else (det_side, "max")
+        engine.text_rec.rec_batch_num = rec_batch
+        try:
+            return engine(bgr, **kwargs)
+        finally:
+            _det_limit[0] = None
+            engine.text_rec.rec_batch_num = REC_BATCH
+
+
+def shipped_rec_batch() -> int:
+    """Lines per recognition call in the wheel's own configuration (6 in 1.4.4)."""
+    import rapidocr_onnxruntime
+    import yaml
+
+    config = Path(rapidocr_onnxruntime.__file__).with_name("config.yaml")
+    return int(yaml.safe_load(config.read_text(encoding="utf-8"))["Rec"]["rec_batch_num"])
 
 
 def memory_arena() -> bool:
@@ -72,6 +137,72 @@ def assemble(result) -> tuple[Line, ...]:
     return tuple(lines)
 
 
+# A page is read as it stands when its own detected lines say it is upright: most boxes wider than
+# tall, and the 0/180 line classifier, over the UPRIGHT_LINES longest lines (weighted by length),
+# giving "upside down" less than UPRIGHT_MAX_FLIPPED of the weight. Otherwise the page goes back to
+# normalisation's orientation detection (Tesseract OSD, then this classifier's vote).
+UPRIGHT_LINES = 24
+UPRIGHT_MIN_LINES = 3
+UPRIGHT_MAX_FLIPPED = 0.2
+
+
+def _box_size(box) -> tuple[float, float]:
+    b = np.asarray(box, dtype=np.float32)
+    return float(np.linalg.norm(b[0] - b[1])), float(np.linalg.norm(b[0] - b[3]))
+
+
+def upright_share(engine, img: np.ndarray, boxes) -> tuple[float, int]:
+    """(share of the line weight the classifier calls upright, lines judged) for detected `boxes`
+    of `img` (both as the engine's detector saw them); lines shorter than 3x their height skip."""
+    lines = [b for b in boxes if _box_size(b)[0] >= 3 * max(_box_size(b)[1], 1.0)]
+    lines = sorted(lines, key=lambda b: -_box_size(b)[0])[:UPRIGHT_LINES]
+    if not lines:
+        return 0.0, 0
+    crops = engine.get_crop_img_list(img, lines)
+    _, labels, _ = engine.text_cls(crops)
+    weight = {"0": 0.0, "180": 0.0}
+    for crop, (label, score) in zip(crops, labels):
+        weight[str(label)] = weight.get(str(label), 0.0) + float(score) * crop.shape[1]
+    total = weight["0"] + weight["180"]
+    return (weight["0"] / total if total else 0.0), len(lines)
+
+
+def read_if_upright(image: Image.Image) -> tuple[tuple[Line, ...] | None, str]:
+    """Detect the text of `image` once; if its lines show it upright, recognise them with those same
+    boxes and return (lines, why); else (None, why) without recognising anything."""
+    bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+    with _lock:
+        engine = _rapidocr()
+        shipped_det = engine.auto_text_det
+        seen: dict = {}
+
+        def detect(img):
+            boxes, elapse = shipped_det(img)
+            seen["img"], seen["boxes"] = img, boxes
+            return boxes, elapse
+
+        side = detection_side(*image.size)
+        _det_limit[0] = None if side is None else (side, "max")
+        try:
+            engine.auto_text_det = detect
+            engine(bgr, use_cls=False, use_rec=False)
+            boxes = seen.get("boxes")
+            if boxes is None or len(boxes) == 0:
+                return (), "no text"
+            wide = sum(1 for b in boxes if _box_size(b)[0] >= _box_size(b)[1])
+            if wide < UPRIGHT_MIN_LINES or wide < len(boxes) - wide:
+                return None, f"{wide} of {len(boxes)} boxes wide"
+            share, judged = upright_share(engine, seen["img"], boxes)
+            if judged < UPRIGHT_MIN_LINES or share < 1 - UPRIGHT_MAX_FLIPPED:
+                return None, f"upright {share:.2f} of {judged} lines"
+            engine.auto_text_det = lambda img: (boxes, 0.0)  # the same image: the same preprocessing
+            result, _ = engine(bgr, use_cls=False, return_word_box=True)
+            return assemble(result), f"upright {share:.2f} of {judged} lines"
+        finally:
+            engine.__dict__.pop("auto_text_det", None)
+            _det_limit[0] = None
+
+
 @ocr_engines.register("rapidocr", version="1")
 class RapidOcr:
     name = "rapidocr"
@@ -83,12 +214,18 @@ class RapidOcr:
     def read(self, image: Image.Image, dpi: int) -> tuple[Line, ...]:
         """Lines of `image` (bbox in its pixels). `dpi` is unused: the detector rescales itself."""
         bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
-        with _lock:  # one session per process; onnxruntime sessions are not re-entrant here
-            # Pages arrive upright (extract/ocr/normalise.py turned them). The per-line angle
-            # classifier then only does harm: it flips short number boxes, reading "90" as "06".
-            result, _ = _rapidocr()(bgr, use_cls=False, return_word_box=True)
+        # Pages arrive upright (extract/ocr/normalise.py turned them). The per-line angle
+        # classifier then only does harm: it flips short number boxes, reading "90" as "06".
+        result, _ = run_engine(bgr, det_side=detection_side(*image.size), use_cls=False, return_word_box=True)
         return assemble(result)
+
+    def read_if_upright(self, image: Image.Image, dpi: int) -> tuple[tuple[Line, ...] | None, str]:
+        """`read` when the page's own lines show it upright (one detection serves both); else None.
+        See `read_if_upright` (module)."""
+        return read_if_upright(image)
 
     def describe(self) -> dict[str, str]:
         return {"engine": "rapidocr", "version": self.version, "models": "PP-OCRv4 det/rec (no line classifier: pages are upright)",
-                "threads": "1", "mem_arena": "off"}
+                "threads": "1", "mem_arena": "off",
+                "detection": f"long side {DET_MAX_SIDE} px on pages, shipped rule on smaller images",
+                "recognition_batch": str(REC_BATCH)}
