@@ -8,11 +8,11 @@ One fixture batch, both sides in this one process on this machine, one after the
 - raw OCR: every page of every file of the batch as ingest gives it (`ingest.read_file`: scans,
   photos and image-only PDF pages rendered as the pipeline gets them; text-layer PDF pages rendered
   here by pypdfium2 at ingest's `limits.RENDER_DPI`, as ingest renders image pages), each read by
-  the engine as shipped: for RapidOCR its own detection rule (the page at its size, up to 2000 px)
-  and recognition batch (6 lines), with our one thread, no line classifier and word boxes; no orientation detection, no deskew, no
+  the engine as shipped: for RapidOCR its own recognition batch (6 lines, padded to the widest),
+  with our one thread, no line classifier and word boxes; no orientation detection, no deskew, no
   crops, no cache. This is the ratio's denominator. Each page is also read by our adapter
-  (`get_engine(...).engine.read(image, dpi)`: detection at DET_MAX_SIDE, lines one by one), printed beside it, so
-  how much of the gain is the cheaper detection and how much the rest of the pipeline shows.
+  (`get_engine(...).engine.read(image, dpi)`: lines one by one), printed beside it, so how much of
+  the gain is the adapter's and how much the rest of the pipeline's shows.
   Only the engine calls count as raw OCR time; reading and rendering are timed apart. DOCX and
   XLSX pages have no image and are skipped (counted).
 
@@ -254,9 +254,8 @@ def render_text_page(doc: pdfium.PdfDocument, number: int) -> tuple[Image.Image,
 
 
 def shipped_reader(engine: str | None) -> Callable[[Image.Image, int], object]:
-    """A full-page read by the engine as shipped. RapidOCR: its own detection rule (the page's size, up
-    to its 2000 px) instead of our adapter's DET_MAX_SIDE, its recognition batch (6 lines) instead of
-    our REC_BATCH; same thread count, no line classifier,
+    """A full-page read by the engine as shipped. RapidOCR: its own recognition batch (6 lines) instead
+    of our REC_BATCH; same thread count, no line classifier,
     word boxes, lines assembled. Other engines: our adapter's read (it is the engine's own call)."""
     name = engine or DEFAULT_ENGINE
     if not name.startswith("rapidocr"):
@@ -267,7 +266,7 @@ def shipped_reader(engine: str | None) -> Callable[[Image.Image, int], object]:
 
     def read(image: Image.Image, dpi: int):
         bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
-        result, _ = rapid.run_engine(bgr, det_side=None, rec_batch=rec_batch, use_cls=False, return_word_box=True)
+        result, _ = rapid.run_engine(bgr, rec_batch=rec_batch, use_cls=False, return_word_box=True)
         return rapid.assemble(result)
 
     return read

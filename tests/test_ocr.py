@@ -240,11 +240,3 @@ def test_ocr_page_of_an_upright_scan_skips_orientation_detection(page):
                       get_engine(DEFAULT_ENGINE).engine)
     assert text.meta["orientation"] in ("osd", "rapidocr-vote") and text.rotation == 180
 
-
-def test_full_pages_are_detected_at_a_reduced_size_small_images_as_shipped():
-    from extract.ocr.rapid import DET_MAX_SIDE, detection_side
-
-    assert detection_side(1654, 2339) == DET_MAX_SIDE  # A4 at 200 dpi
-    assert detection_side(4000, 3000) == DET_MAX_SIDE  # a phone photo
-    assert detection_side(1000, 700) is None  # already small
-    assert detection_side(1800, 300) is None  # a strip: its short side would fall under 640 px

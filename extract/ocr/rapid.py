@@ -6,12 +6,12 @@ the onnxruntime CPU memory arena off (without that it peaked 0.7-1 GB per proces
 Its boxes are 4-point polygons in detection order; we take axis-aligned boxes and rebuild the
 rows from geometry (on skewed scans its own order gave CER 0.19, row assembly 0.04).
 
-Detection runs on full pages at DET_MAX_SIDE pixels on the long side (the engine as shipped detects
-at the page's own size up to 2000 px: ~60 % of its time on an A4 scan); recognition still reads
-each line from the page at full size. PaddleOCR itself infers this detector at 960 px; at 1280 px
-our pages lost a date's first digit under a seal and read "90" as "9.0", at 1600 px they did not.
-Field accuracy per degradation: bench/fields.py; time: bench/cost.py. Small images (crops,
-strips) keep the shipped rule (short side at least 736 px).
+Lines are recognised one at a time: the engine as shipped pads each batch of 6 to its widest line,
+and on one thread that padding is pure cost (20 pages: recognition 14.4 s against 21.8 s), with
+the same text on our fixture pages. Detection keeps the shipped size (the page's own, up to 2000
+px), although it is ~60 % of the engine's time on an A4 scan: at 1600 px the alternative-font batch
+(bench/fields.py alt seed 11) read table cells as "96." and joined a line to a seal's residue
+(3 values wrong at confidence >= 0.8, against 0), at 1280 px a date under a seal lost a digit.
 """
 from __future__ import annotations
 
@@ -28,13 +28,7 @@ from extract.ocr.engines import group_rows, join_words, make_line, ocr_engines, 
 
 _lock = threading.Lock()
 
-# Long side of a full page for text detection; a page is "full" when at that size its short side
-# still has DET_MIN_SHORT_SIDE pixels (an A4 page 1131, a 4:3 photo 1200); others detect as shipped.
-DET_MAX_SIDE = 1600
-DET_MIN_SHORT_SIDE = 640
 REC_BATCH = 1
-SHIPPED_MAX_SIDE = 2000  # RapidOCR's Global.max_side_len: larger images are reduced before anything
-_det_limit: list[tuple[int, str] | None] = [None]  # (side, limit type) of the next detection; None: shipped
 
 
 @functools.cache
@@ -42,45 +36,18 @@ def _rapidocr():
     from rapidocr_onnxruntime import RapidOCR
 
     engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, print_verbose=False)
-    # One line per recognition call: batched lines are padded to the widest of the batch, and on one
-    # thread that padding is pure cost (20 pages: recognition 14.4 s one by one, 21.8 s in sixes) and
-    # grey bands that change a few reads.
     engine.text_rec.rec_batch_num = REC_BATCH
-    det = engine.text_det
-    shipped = det.get_preprocess
-
-    def preprocess(max_wh):  # the shipped rule unless `detection_side` set one for this call
-        if _det_limit[0] is None:
-            return shipped(max_wh)
-        from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
-
-        side, kind = _det_limit[0]
-        return DetPreProcess(side, kind, det.mean, det.std)
-
-    det.get_preprocess = preprocess
     return engine
 
 
-def detection_side(width: int, height: int) -> int | None:
-    """Long side (px) the detector runs at for an image of this size; None: the shipped rule."""
-    scale = min(1.0, SHIPPED_MAX_SIDE / max(width, height, 1))
-    long, short = max(width, height) * scale, min(width, height) * scale
-    if long <= DET_MAX_SIDE or short * DET_MAX_SIDE / long < DET_MIN_SHORT_SIDE:
-        return None
-    return DET_MAX_SIDE
-
-
-def run_engine(bgr: np.ndarray, *, det_side: int | None, rec_batch: int = REC_BATCH, **kwargs):
-    """RapidOCR on a BGR array with detection at `det_side` px on the long side (None: as shipped)
-    and `rec_batch` lines per recognition call."""
+def run_engine(bgr: np.ndarray, *, rec_batch: int = REC_BATCH, **kwargs):
+    """RapidOCR on a BGR array, `rec_batch` lines per recognition call."""
     with _lock:  # one session per process; onnxruntime sessions are not re-entrant here
         engine = _rapidocr()
-        _det_limit[0] = None if det_side is None else (det_side, "max")
         engine.text_rec.rec_batch_num = rec_batch
         try:
             return engine(bgr, **kwargs)
         finally:
-            _det_limit[0] = None
             engine.text_rec.rec_batch_num = REC_BATCH
 
 
@@ -181,8 +148,6 @@ def read_if_upright(image: Image.Image) -> tuple[tuple[Line, ...] | None, str]:
             seen["img"], seen["boxes"] = img, boxes
             return boxes, elapse
 
-        side = detection_side(*image.size)
-        _det_limit[0] = None if side is None else (side, "max")
         try:
             engine.auto_text_det = detect
             engine(bgr, use_cls=False, use_rec=False)
@@ -200,7 +165,6 @@ def read_if_upright(image: Image.Image) -> tuple[tuple[Line, ...] | None, str]:
             return assemble(result), f"upright {share:.2f} of {judged} lines"
         finally:
             engine.__dict__.pop("auto_text_det", None)
-            _det_limit[0] = None
 
 
 @ocr_engines.register("rapidocr", version="1")
@@ -216,7 +180,7 @@ class RapidOcr:
         bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
         # Pages arrive upright (extract/ocr/normalise.py turned them). The per-line angle
         # classifier then only does harm: it flips short number boxes, reading "90" as "06".
-        result, _ = run_engine(bgr, det_side=detection_side(*image.size), use_cls=False, return_word_box=True)
+        result, _ = run_engine(bgr, use_cls=False, return_word_box=True)
         return assemble(result)
 
     def read_if_upright(self, image: Image.Image, dpi: int) -> tuple[tuple[Line, ...] | None, str]:
@@ -227,5 +191,4 @@ class RapidOcr:
     def describe(self) -> dict[str, str]:
         return {"engine": "rapidocr", "version": self.version, "models": "PP-OCRv4 det/rec (no line classifier: pages are upright)",
                 "threads": "1", "mem_arena": "off",
-                "detection": f"long side {DET_MAX_SIDE} px on pages, shipped rule on smaller images",
                 "recognition_batch": str(REC_BATCH)}
