@@ -188,7 +188,27 @@ class DaskExecutor:
 
 def _on_dask_worker(fn: Callable, job: Any) -> Any:
     _undo_malloc_trim()
+    _one_opencv_thread_here()
     return fn(job)
+
+
+_IMPORTED_IN = os.getpid()  # a forked copy of this process keeps the parent's pid here
+_opencv_threads_set = False
+
+
+def _one_opencv_thread_here() -> None:
+    """OpenCV on one thread in a Dask worker, as in local workers (`one_thread_per_worker`): its pool
+    busy-waits against the other workers on the same cores. Dask's nanny spawns its workers, so this
+    module was imported in the worker itself and setting it is safe; in a forked copy of a process
+    (where `cv2.setNumThreads` hangs once the parent used the pool) it is left alone."""
+    global _opencv_threads_set
+    if _opencv_threads_set:
+        return
+    _opencv_threads_set = True
+    if os.getpid() == _IMPORTED_IN:
+        import cv2
+
+        cv2.setNumThreads(1)
 
 
 # glibc's mallopt parameters (malloc.h) and the values its dynamic thresholds grow to on 64-bit Linux
