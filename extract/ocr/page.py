@@ -67,7 +67,8 @@ def ocr_page(raw: RawPage, engine: str = DEFAULT_ENGINE) -> PageText:
 
 
 def _read_page(raw: RawPage, ocr: OcrEngine) -> PageText:
-    """`ocr_page` without the cache; meta holds only what the OCR adds (ink, contrast stretch)."""
+    """`ocr_page` without the cache; meta holds only what the OCR adds (ink, how the orientation was
+    decided, contrast stretch)."""
     norm, lines = _normalise_and_read(raw.image, page_dpi(raw), ocr)
     meta = {"ink": f"{norm.ink:.4f}", "orientation": norm.orientation_method}
     if _faint_unread(norm, lines):
@@ -96,7 +97,7 @@ def _normalise_and_read(image: Image.Image, dpi: int, ocr: OcrEngine,
     """The page normalised and read. An engine that can tell from its own text detection whether
     a page stands upright (`read_if_upright`) reads it as it stands first, so an upright page (most
     scans) costs one detection and no separate orientation pass; any other page is turned by
-    `normalise_page`'s orientation detection and read again."""
+    `normalise_page`'s orientation detection (OSD, then the engine's vote) and detected again."""
     upright = getattr(ocr, "read_if_upright", None)
     if upright is not None:
         norm = normalise_page(image, dpi, stretch=stretch, rotation=0)
