@@ -180,7 +180,7 @@ def vote_rotation(grey: Image.Image, dpi: int) -> int:
     Text boxes taller than wide mean the lines run vertically (page turned 90/270); the
     classifier then votes 0 vs 180 per text box, weighted by box length.
     """
-    from extract.ocr.rapid import _rapidocr
+    from extract.ocr.rapid import _rapidocr, box_size, classifier_votes
 
     engine = _rapidocr()
     small, _ = _downscale(grey, dpi, 1200)
@@ -188,7 +188,7 @@ def vote_rotation(grey: Image.Image, dpi: int) -> int:
     boxes, _ = engine.text_det(arr)
     if boxes is None or len(boxes) == 0:
         return 0
-    wide = sum(1 for b in boxes if _box_wh(b)[0] >= _box_wh(b)[1])
+    wide = sum(1 for b in boxes if box_size(b)[0] >= box_size(b)[1])
     base = 0 if wide >= len(boxes) - wide else 90
     if base:
         small = rotate_upright(small, 90)
@@ -196,17 +196,8 @@ def vote_rotation(grey: Image.Image, dpi: int) -> int:
         boxes, _ = engine.text_det(arr)
         if boxes is None or len(boxes) == 0:
             return base
-    crops = engine.get_crop_img_list(arr, list(boxes))
-    _, cls_res, _ = engine.text_cls(crops)
-    votes = {"0": 0.0, "180": 0.0}
-    for crop, (label, score) in zip(crops, cls_res):
-        votes[str(label)] = votes.get(str(label), 0.0) + score * crop.shape[1]
+    votes = classifier_votes(engine, arr, boxes)
     return (base + (180 if votes["180"] > votes["0"] else 0)) % 360
-
-
-def _box_wh(box) -> tuple[float, float]:
-    b = np.asarray(box, dtype=np.float32)
-    return float(np.linalg.norm(b[0] - b[1])), float(np.linalg.norm(b[0] - b[3]))
 
 
 def detect_rotation(grey: Image.Image, dpi: int, min_osd_confidence: float = 2.0) -> tuple[int, str]:

@@ -113,25 +113,33 @@ UPRIGHT_MIN_LINES = 3
 UPRIGHT_MAX_FLIPPED = 0.2
 
 
-def _box_size(box) -> tuple[float, float]:
+def box_size(box) -> tuple[float, float]:
+    """(length, height) of a detected 4-point text box."""
     b = np.asarray(box, dtype=np.float32)
     return float(np.linalg.norm(b[0] - b[1])), float(np.linalg.norm(b[0] - b[3]))
+
+
+def classifier_votes(engine, img: np.ndarray, boxes) -> dict[str, float]:
+    """RapidOCR's 0/180 line classifier over `boxes` of `img`: each label's score summed, weighted
+    by the line's length in pixels."""
+    crops = engine.get_crop_img_list(img, list(boxes))
+    _, labels, _ = engine.text_cls(crops)
+    votes = {"0": 0.0, "180": 0.0}
+    for crop, (label, score) in zip(crops, labels):
+        votes[str(label)] = votes.get(str(label), 0.0) + float(score) * crop.shape[1]
+    return votes
 
 
 def upright_share(engine, img: np.ndarray, boxes) -> tuple[float, int]:
     """(share of the line weight the classifier calls upright, lines judged) for detected `boxes`
     of `img` (both as the engine's detector saw them); lines shorter than 3x their height skip."""
-    lines = [b for b in boxes if _box_size(b)[0] >= 3 * max(_box_size(b)[1], 1.0)]
-    lines = sorted(lines, key=lambda b: -_box_size(b)[0])[:UPRIGHT_LINES]
+    lines = [b for b in boxes if box_size(b)[0] >= 3 * max(box_size(b)[1], 1.0)]
+    lines = sorted(lines, key=lambda b: -box_size(b)[0])[:UPRIGHT_LINES]
     if not lines:
         return 0.0, 0
-    crops = engine.get_crop_img_list(img, lines)
-    _, labels, _ = engine.text_cls(crops)
-    weight = {"0": 0.0, "180": 0.0}
-    for crop, (label, score) in zip(crops, labels):
-        weight[str(label)] = weight.get(str(label), 0.0) + float(score) * crop.shape[1]
-    total = weight["0"] + weight["180"]
-    return (weight["0"] / total if total else 0.0), len(lines)
+    votes = classifier_votes(engine, img, lines)
+    total = votes["0"] + votes["180"]
+    return (votes["0"] / total if total else 0.0), len(lines)
 
 
 def read_if_upright(image: Image.Image) -> tuple[tuple[Line, ...] | None, str]:
@@ -154,7 +162,7 @@ def read_if_upright(image: Image.Image) -> tuple[tuple[Line, ...] | None, str]:
             boxes = seen.get("boxes")
             if boxes is None or len(boxes) == 0:
                 return (), "no text"
-            wide = sum(1 for b in boxes if _box_size(b)[0] >= _box_size(b)[1])
+            wide = sum(1 for b in boxes if box_size(b)[0] >= box_size(b)[1])
             if wide < UPRIGHT_MIN_LINES or wide < len(boxes) - wide:
                 return None, f"{wide} of {len(boxes)} boxes wide"
             share, judged = upright_share(engine, seen["img"], boxes)
