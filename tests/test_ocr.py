@@ -183,7 +183,7 @@ def test_ocr_page_on_a_turned_phone_photo():
     engine = get_engine(DEFAULT_ENGINE)
     assert text.source == f"ocr:{engine.name}@{engine.version}"
     assert text.rotation == 270 and abs(text.skew + 1.5) <= 0.5
-    assert text.meta["orientation"] in ("osd", "rapidocr-vote")  # the turned page was not read as it stood
+    assert text.meta["orientation"] == "rapidocr-lines"  # turned by what its own lines showed, then read
     assert text.meta["Software"] == "test" and float(text.meta["ink"]) > 0.01
     assert "contrast_stretch" not in text.meta  # a well-read page is read once, as it is
     for key in KEY_TEXTS:
@@ -212,16 +212,35 @@ def test_registry_lists_engines_and_refuses_unknown():
 
 @pytest.mark.parametrize("turned", [0, 90, 180, 270])
 def test_rapidocr_reads_a_page_as_it_stands_only_when_its_lines_stand_upright(page, turned):
-    """One detection decides: an upright page is read from it (the text comes back), a turned one is
-    refused before anything is recognised, so normalisation's orientation detection turns it."""
+    """One detection decides: an upright page is read from it (the text comes back); a turned one is
+    refused before anything is recognised, with the turn its lines call for."""
     grey = normalise_page(turn_clockwise(scan(page.image), turned), DPI, rotation=0).image
-    lines, why = get_engine("rapidocr").engine.read_if_upright(grey, DPI)
+    lines, rotation, why = get_engine("rapidocr").engine.read_if_upright(grey, DPI)
+    assert rotation == (360 - turned) % 360, why
     if turned == 0:
         assert lines is not None, why
         for key in KEY_TEXTS:
             assert key in _text(lines).replace(" ", "")
     else:
         assert lines is None, why
+
+
+def test_a_page_whose_lines_do_not_agree_gets_no_rotation_from_them(page):
+    """Half the page upright and half upside down: the lines do not say how it stands, so nothing is
+    read from them and normalisation's orientation detection decides."""
+    grey = normalise_page(scan(page.image), DPI, rotation=0).image
+    top = grey.crop((0, 0, grey.width, grey.height // 2))
+    bottom = grey.crop((0, grey.height // 2, grey.width, grey.height)).transpose(Image.Transpose.ROTATE_180)
+    mixed = Image.new("L", grey.size, 255)
+    mixed.paste(top, (0, 0))
+    mixed.paste(bottom, (0, grey.height // 2))
+    lines, rotation, why = get_engine("rapidocr").engine.read_if_upright(mixed, DPI)
+    assert lines is None and rotation is None, why
+    from extract.ocr.page import _read_page
+
+    raw = RawPage(file="mixed.png", page=1, kind="image", width=mixed.width, height=mixed.height,
+                  image=mixed, dpi=DPI)
+    assert _read_page(raw, get_engine("rapidocr").engine).meta["orientation"] in ("osd", "rapidocr-vote")
 
 
 def test_ocr_page_of_an_upright_scan_skips_orientation_detection(page):
@@ -238,5 +257,21 @@ def test_ocr_page_of_an_upright_scan_skips_orientation_detection(page):
     turned = turn_clockwise(image, 180)
     text = _read_page(dataclasses.replace(raw, image=turned, width=turned.width, height=turned.height),
                       get_engine(DEFAULT_ENGINE).engine)
-    assert text.meta["orientation"] in ("osd", "rapidocr-vote") and text.rotation == 180
+    assert text.meta["orientation"] == "rapidocr-lines" and text.rotation == 180  # no OSD: its lines told
+    for key in KEY_TEXTS:
+        assert key in text.text.replace(" ", "")
 
+
+
+def test_the_detectors_input_is_the_shipped_preprocessing_bit_for_bit(page):
+    """Our faster detector input (a lookup table per channel) equals RapidOCR's own float64 step."""
+    from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
+
+    from extract.ocr.rapid import TablePreProcess, _rapidocr
+
+    rgb = np.asarray(scan(page.image).convert("RGB"))
+    noisy = np.random.default_rng(7).integers(0, 256, (61, 400, 3), dtype=np.uint8)  # every level, small side scaled up
+    for img in (rgb, noisy):
+        shipped = DetPreProcess(736, "min", [0.485, 0.456, 0.406], [0.229, 0.224, 0.225])  # unequal channels
+        assert np.array_equal(TablePreProcess(shipped)(img), shipped(img))
+    assert isinstance(_rapidocr().text_det.get_preprocess(2000), TablePreProcess)

@@ -94,16 +94,20 @@ def _read_page(raw: RawPage, ocr: OcrEngine) -> PageText:
 
 def _normalise_and_read(image: Image.Image, dpi: int, ocr: OcrEngine,
                         stretch: tuple[int, int, int] | None = None) -> tuple[NormalisedPage, tuple[Line, ...]]:
-    """The page normalised and read. An engine that can tell from its own text detection whether
-    a page stands upright (`read_if_upright`) reads it as it stands first, so an upright page (most
-    scans) costs one detection and no separate orientation pass; any other page is turned by
-    `normalise_page`'s orientation detection (OSD, then the engine's vote) and detected again."""
+    """The page normalised and read. An engine that can tell from its own text detection how a page
+    stands (`read_if_upright`) reads it as it stands first, so an upright page (most scans) costs one
+    detection and no separate orientation pass; a page its lines show turned is turned by that and
+    read again; any other page is turned by `normalise_page`'s orientation detection (OSD, then the
+    engine's vote) and read again."""
     upright = getattr(ocr, "read_if_upright", None)
     if upright is not None:
         norm = normalise_page(image, dpi, stretch=stretch, rotation=0)
-        lines, _why = upright(norm.image, dpi)
+        lines, rotation, _why = upright(norm.image, dpi)
         if lines is not None:
             return replace(norm, orientation_method=f"{ocr.name}-lines"), lines
+        if rotation is not None:
+            norm = normalise_page(image, dpi, stretch=stretch, rotation=rotation)
+            return replace(norm, orientation_method=f"{ocr.name}-lines"), ocr.read(norm.image, dpi)
     norm = normalise_page(image, dpi, stretch=stretch)
     return norm, ocr.read(norm.image, dpi)
 
