@@ -8,7 +8,7 @@ One fixture batch, both sides in this one process on this machine, one after the
 - raw OCR: every page of every file of the batch as ingest gives it (`ingest.read_file`: scans,
   photos and image-only PDF pages rendered as the pipeline gets them; text-layer PDF pages rendered
   here by pypdfium2 at ingest's `limits.RENDER_DPI`, as ingest renders image pages), each read by
-  the engine as shipped: for RapidOCR its own recognition batch (6 lines, padded to the widest),
+  the engine as shipped: for RapidOCR its own recognition batch (6 lines, padded to the widest) and detector input step,
   with our one thread, no line classifier and word boxes; no orientation detection, no deskew, no
   crops, no cache. This is the ratio's denominator. Each page is also read by our adapter
   (`get_engine(...).engine.read(image, dpi)`: lines one by one), printed beside it, so how much of
@@ -255,18 +255,17 @@ def render_text_page(doc: pdfium.PdfDocument, number: int) -> tuple[Image.Image,
 
 def shipped_reader(engine: str | None) -> Callable[[Image.Image, int], object]:
     """A full-page read by the engine as shipped. RapidOCR: its own recognition batch (6 lines) instead
-    of our REC_BATCH; same thread count, no line classifier,
+    of our REC_BATCH and its own detector input step (float64) instead of our lookup table; same
+    thread count, no line classifier,
     word boxes, lines assembled. Other engines: our adapter's read (it is the engine's own call)."""
     name = engine or DEFAULT_ENGINE
     if not name.startswith("rapidocr"):
         return get_engine(name).engine.read
     from extract.ocr import rapid
 
-    rec_batch = rapid.shipped_rec_batch()
-
     def read(image: Image.Image, dpi: int):
         bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
-        result, _ = rapid.run_engine(bgr, rec_batch=rec_batch, use_cls=False, return_word_box=True)
+        result, _ = rapid.run_engine(bgr, as_shipped=True, use_cls=False, return_word_box=True)
         return rapid.assemble(result)
 
     return read
