@@ -48,6 +48,9 @@ def _read_date(text: str) -> list[Hit]:
 
 
 FORM_WORDS = frozenset("盖章 公章 签字 签名 签章 盖公章".split())
+# A dot OCR read from a speck of dust or a cell's rule before or after a name: no school, major or unit
+# name starts or ends with one (a dot inside, as in 阿依古丽·买买提, stays).
+SPECKS = ".．·•・'‘’`"
 
 
 def _read_text(text: str) -> list[Hit]:
@@ -55,6 +58,10 @@ def _read_text(text: str) -> list[Hit]:
     start = m.end() if m else 0
     end_m = _TEXT_END.search(text, start)
     end = end_m.start() if end_m else len(text)
+    while start < end and text[start] in SPECKS:
+        start += 1
+    while end > start and text[end - 1] in SPECKS:
+        end -= 1
     value = text[start:end]
     if value.strip("（）()") in FORM_WORDS:  # "单位（盖章）" is a place to stamp, not a unit's name
         return []
@@ -257,7 +264,7 @@ def apply_rule(text: DocText, rule: Rule) -> tuple[Hit, int] | None:
             assert reader is not None
             found = reader(segment)
         if anchored:  # a label's value starts right after the label, not anywhere later on the line
-            found = [h for h in found if not segment[: h.start].strip(" \t：:☑✓√☒■✔")]
+            found = [h for h in found if not segment[: h.start].strip(" \t：:☑✓√☒■✔" + SPECKS)]
         return [(h, base) for h in found if _context_ok(full, base + h.start, base + h.end, rule)]
 
     candidates: list[tuple[Hit, int]] = []

@@ -190,6 +190,16 @@ def test_an_illegible_value_after_its_label_is_reported_unread_with_its_pixels()
     assert v.evidence[0].text == "格" and v.evidence[0].bbox is not None
 
 
+@pytest.mark.parametrize("major_line, school_line", [
+    ("专业 矿井建设.", "学校 ·晋城市煤炭工业学校"), ("专业：·矿井通风与安全", "学校：晋城市煤炭工业学校．"),
+])
+def test_a_speck_read_as_a_dot_before_or_after_a_name_is_not_part_of_it(major_line, school_line):
+    got = _read("diploma", "毕业证书", "姓名 张伟", major_line, school_line, "毕业日期 2011年7月1日")
+    assert got["major"].value in ("矿井建设", "矿井通风与安全")
+    assert got["school"].value == "晋城市煤炭工业学校"
+    assert got["major"].evidence[0].text == got["major"].value  # the evidence names what was kept
+
+
 def test_id_card_without_a_legible_birth_label_and_a_diploma_without_a_major():
     got = _read("id_card", "身份证复印件", "姓名顾华", "性别男民族汉", "1994年12月26日", "公民身份号码140522199412263075",
                 "有效期限2020.03.07-2040.03.07")
