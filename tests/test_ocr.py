@@ -279,3 +279,34 @@ def test_the_detectors_input_is_the_shipped_preprocessing_bit_for_bit(page):
     assert type(engine.as_shipped["get_preprocess"](2000)) is DetPreProcess  # bench/cost.py's denominator
     run_engine(np.full((64, 256, 3), 255, np.uint8), as_shipped=True, use_cls=False)
     assert isinstance(engine.text_det.get_preprocess(2000), TablePreProcess)  # ours again after it
+
+
+def test_the_detector_looks_at_the_inked_part_of_the_page_and_faint_ink_counts():
+    from extract.ocr.rapid import INK_MARGIN, ink_window
+
+    plane = np.ones((2016, 1408), np.float32)  # the detector's input: paper is +1
+    plane[600:640, 300:900] = -1.0  # a black line of print
+    plane[1500:1530, 1000:1200] = (235 / 127.5) - 1  # faint grey print (235 on white paper)
+    plane[::97, ::89] = -1.0  # scanner speckle: single dark pixels all over the margins
+    y0, y1, x0, x1 = ink_window(plane)
+    assert y0 % 32 == x0 % 32 == 0 and (y1 % 32 == 0 or y1 == 2016) and (x1 % 32 == 0 or x1 == 1408)
+    assert y0 <= 600 - INK_MARGIN and y1 >= 1530 + INK_MARGIN and x0 <= 300 - INK_MARGIN and x1 >= 1200 + INK_MARGIN
+    assert (y1 - y0) * (x1 - x0) < 0.6 * plane.size  # the margins are left out
+    plane[10:20, 10:1398] = -1.0  # a rule across the top: little margin left to spare
+    plane[1990:2000, 10:1398] = -1.0
+    assert ink_window(plane) is None
+    assert ink_window(np.ones((640, 480), np.float32)) is None  # a blank page is detected whole
+
+
+def test_a_scan_with_wide_margins_reads_the_same_key_texts_through_the_inked_window(page):
+    from extract.ocr.rapid import _rapidocr, ink_window
+
+    grey = normalise_page(scan(page.image), DPI).image
+    sheet = Image.new("L", (grey.width + 600, grey.height + 900), 255)  # the page on an A4-like sheet
+    sheet.paste(grey, (300, 450))
+    engine = _rapidocr()
+    prepro = engine.text_det.get_preprocess(max(sheet.size))(np.asarray(sheet.convert("RGB"))[:, :, ::-1])
+    assert ink_window(prepro[0, 0]) is not None  # the margins are skipped on this page
+    text = _text(get_engine("rapidocr").read(sheet, DPI)).replace(" ", "")
+    for key in KEY_TEXTS:
+        assert key in text
