@@ -2,7 +2,8 @@
 
 Each measurement runs in a fresh process (`--child`), which checks the package as a worker does
 (`dossier.pipeline.check_package` with evidence crops and the fingerprint, default OCR engine, an
-empty OCR cache) and prints its peak RSS (getrusage). A sampler (psutil) adds the memory of ingest's
+empty OCR cache) and prints its peak RSS (VmHWM of /proc/self/status: getrusage's ru_maxrss survives
+exec, so a child would report the peak of the bench process that started it). A sampler (psutil) adds the memory of ingest's
 reader (forked per file, ingest/watchdog.py), counted by its unshared memory (USS), as its RSS counts
 the worker's pages it shares; the programs the worker runs (Tesseract, for page orientation) are
 reported apart, by their USS. getrusage's figure for children is not used (a child that execs
@@ -144,6 +145,15 @@ class _Sampler:
         return self.peak / MB, self.readers_peak / MB, self.programs_peak / MB
 
 
+def own_peak_mb() -> float:
+    """This process's peak RSS in MB since it started its program (the kernel's high-water mark of its
+    address space; unlike ru_maxrss it is not inherited from the process that ran this one)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child_package(pdf: Path) -> dict:
     """Check a package holding only `pdf`, as a worker does; peaks in MB and seconds taken."""
     from dossier.pipeline import Options, check_package, worker_init
@@ -160,7 +170,7 @@ def child_package(pdf: Path) -> dict:
     total, readers, programs = sampler.done()
     unread = sum(f.rule == "INGEST.UNREADABLE" for f in report.findings)  # pages or files not read: a cut run
     return {"seconds": round(seconds, 1), "unreadable": unread,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "readers_mb": readers,
+            "peak_mb": own_peak_mb(), "readers_mb": readers,
             "total_mb": total, "programs_mb": programs}
 
 
@@ -193,9 +203,7 @@ def child_engine(image_path: Path, variant: str) -> dict:
 
     from extract.ocr.rapid import RapidOcr, memory_arena
 
-    def peak() -> float:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
+    peak = own_peak_mb
     before = peak()
     image = Image.open(image_path).convert("RGB")
     got = {"imports_mb": before}
