@@ -3,9 +3,9 @@
 Each measurement runs in a fresh process (`--child`), which checks the package as a worker does
 (`dossier.pipeline.check_package` with evidence crops and the fingerprint, default OCR engine, an
 empty OCR cache) and prints its peak RSS (VmHWM of /proc/self/status: getrusage's ru_maxrss survives
-exec, so a child would report the peak of the bench process that started it). A sampler (psutil) adds the memory of ingest's
-reader (forked per file, ingest/watchdog.py), counted by its unshared memory (USS), as its RSS counts
-the worker's pages it shares; the programs the worker runs (Tesseract, for page orientation) are
+exec, so a child would report the peak of the bench process that started it). A sampler (psutil)
+adds the memory of ingest's reader (forked per file, ingest/watchdog.py), counted by its unshared
+memory (USS), as its RSS counts the worker's pages it shares; the programs the worker runs (Tesseract, for page orientation) are
 reported apart, by their USS. getrusage's figure for children is not used (a child that execs
 reports the worker's RSS at the fork). The scanned PDFs repeat A4 pages of a fixture batch's scans,
 JPEG q75 as scanners write them; a PDF of one of each is measured too, so that the comparison with 200 pages
@@ -181,24 +181,29 @@ ENGINE_VARIANTS = {  # onnxruntime session options over the wheel's (arena off, 
 }
 
 
+def override_session_options(changes: dict[str, object]) -> None:
+    """RapidOCR's onnxruntime sessions made from here on with `changes` over the wheel's session options."""
+    if not changes:
+        return
+    from rapidocr_onnxruntime.utils import infer_engine
+
+    shipped = infer_engine.OrtInferSession._init_sess_opts
+
+    def changed(config):
+        options = shipped(config)
+        for name, value in changes.items():
+            setattr(options, name, value)
+        return options
+
+    infer_engine.OrtInferSession._init_sess_opts = staticmethod(changed)
+
+
 def child_engine(image_path: Path, variant: str) -> dict:
     """RapidOCR loaded and one page read twice with the session options of `variant`: peak RSS in MB
     after imports, after the first read and after the second. onnxruntime plans a run's memory (its
     memory pattern) on the first run of an input shape and allocates that plan in one block on the next
     runs: a worker's later pages run on the plan, a 1-page package only on the first run."""
-    changes = ENGINE_VARIANTS[variant]
-    if changes:
-        from rapidocr_onnxruntime.utils import infer_engine
-
-        shipped = infer_engine.OrtInferSession._init_sess_opts
-
-        def changed(config):
-            options = shipped(config)
-            for name, value in changes.items():
-                setattr(options, name, value)
-            return options
-
-        infer_engine.OrtInferSession._init_sess_opts = staticmethod(changed)
+    override_session_options(ENGINE_VARIANTS[variant])
     from PIL import Image
 
     from extract.ocr.rapid import RapidOcr, memory_arena

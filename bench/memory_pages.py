@@ -53,16 +53,7 @@ def main() -> int:
     if args.mmap_threshold:
         ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, args.mmap_threshold * MB)
     if args.no_mem_pattern:
-        from rapidocr_onnxruntime.utils import infer_engine
-
-        shipped = infer_engine.OrtInferSession._init_sess_opts
-
-        def changed(config):
-            options = shipped(config)
-            options.enable_mem_pattern = False
-            return options
-
-        infer_engine.OrtInferSession._init_sess_opts = staticmethod(changed)
+        memory.override_session_options({"enable_mem_pattern": False})
 
     import psutil
 
