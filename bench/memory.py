@@ -5,9 +5,9 @@ Each measurement runs in a fresh process (`--child`), which checks the package a
 empty OCR cache) and prints its peak RSS (VmHWM of /proc/self/status: getrusage's ru_maxrss survives
 exec, so a child would report the peak of the bench process that started it). A sampler (psutil)
 adds the memory of ingest's reader (forked per file, ingest/watchdog.py), counted by its unshared
-memory (USS), as its RSS counts the worker's pages it shares; the programs the worker runs (Tesseract, for page orientation) are
-reported apart, by their USS. getrusage's figure for children is not used (a child that execs
-reports the worker's RSS at the fork). The scanned PDFs repeat A4 pages of a fixture batch's scans,
+memory (USS), as its RSS counts the worker's pages it shares; the programs the worker runs
+(Tesseract, for page orientation) are reported apart, by their USS. getrusage's figure for children
+is not used (a child that execs reports the worker's RSS at the fork). The scanned PDFs repeat A4 pages of a fixture batch's scans,
 JPEG q75 as scanners write them; a PDF of one of each is measured too, so that the comparison with 200 pages
 is of the page count, not of which page the OCR peaked on. RapidOCR's baseline: the engine loaded
 and one page read, then read again (onnxruntime's later runs allocate the memory plan it made on the

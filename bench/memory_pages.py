@@ -7,11 +7,12 @@ bench/memory.py gives the peaks the issue's target is about (1 page against 200)
 make-up: the OCR engine's transient on each page over a baseline that climbs while glibc's heap
 fragments. Allocator variants to try against it (each costs time, printed beside it):
 
-    .venv/bin/python bench/memory_pages.py [--pages 40] [--mmap-threshold MB] [--no-mem-pattern]
+    .venv/bin/python bench/memory_pages.py [--pages 40] [--mmap-threshold MB] [--no-mem-pattern] [--detector-arena]
 
 `--mmap-threshold`: glibc's mmap threshold fixed (mallopt M_MMAP_THRESHOLD), so buffers above it are
 mapped and unmapped afresh instead of taken from the heap; `--no-mem-pattern`: onnxruntime's memory
-pattern off in RapidOCR's sessions.
+pattern off in RapidOCR's sessions; `--detector-arena`: the text detector on onnxruntime's CPU arena,
+shrunk after every run (same output; it changes speed and peak).
 """
 from __future__ import annotations
 
@@ -27,10 +28,34 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
 MB = 1024 * 1024
-M_MMAP_THRESHOLD = -3  # glibc malloc.h
+
+
+def detector_on_arena() -> None:
+    """RapidOCR's text detector on a session with onnxruntime's CPU arena on, shrunk after every run
+    (run option `memory.enable_memory_arena_shrinkage`): its tensors come from the arena, not from
+    glibc's heap one by one. The other sessions stay as the wheel makes them."""
+    import onnxruntime as ort
+
+    from extract.ocr.rapid import _rapidocr
+
+    infer = _rapidocr().text_det.shipped.infer
+    options = infer.session.get_session_options()
+    options.enable_cpu_mem_arena = True
+    session = ort.InferenceSession(infer.session._model_path, sess_options=options,
+                                   providers=["CPUExecutionProvider"])
+    shrink = ort.RunOptions()
+    shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+
+    class Shrinking:
+        def __getattr__(self, name):
+            return getattr(session, name)
+
+        def run(self, outputs, feed):
+            return session.run(outputs, feed, shrink)
+
+    infer.session = Shrinking()
 
 
 def main() -> int:
@@ -41,10 +66,12 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=30)
     ap.add_argument("--mmap-threshold", type=int, default=0, metavar="MB")
     ap.add_argument("--no-mem-pattern", action="store_true")
+    ap.add_argument("--detector-arena", action="store_true")
     args = ap.parse_args()
 
-    import memory  # bench/memory.py: the same fixture scans and PDF
+    from bench import memory  # the same fixture scans and PDF
     from bench.pages import ensure_batch
+    from dossier.executors import M_MMAP_THRESHOLD
 
     work = Path(tempfile.mkdtemp(prefix="bench-memory-pages-"))
     pdf = work / "scan.pdf"
@@ -61,6 +88,8 @@ def main() -> int:
     from ingest import find_packages
 
     pipeline.worker_init()
+    if args.detector_arena:
+        detector_on_arena()
     me, samples, stop = psutil.Process(), [], threading.Event()
 
     def sample() -> None:
@@ -93,6 +122,7 @@ def main() -> int:
 
     variant = (f"mmap threshold {args.mmap_threshold} MB" if args.mmap_threshold else "glibc's dynamic mmap threshold")
     variant += ", memory pattern off" if args.no_mem_pattern else ""
+    variant += ", detector on a shrinking arena" if args.detector_arena else ""
     print(f"{args.pages} scanned pages, {variant}")
     print(f"reading: {read_end - start:.1f} s ({(read_end - start) / len(pages):.2f} s per page); "
           f"the stages after it: {end - read_end:.1f} s")
