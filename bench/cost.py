@@ -16,7 +16,9 @@ One fixture batch, both sides in this one process on this machine, one after the
   Only the engine calls count as raw OCR time; reading and rendering are timed apart. DOCX and
   XLSX pages have no image and are skipped (counted).
 
-The engine's models are loaded once before either side is timed. With --repeat R the two sides run
+Both sides run with one OCR thread (`worker_init`); the raw side with glibc's mmap threshold where
+its dynamic one settles in a plain process (32 MB), the pipeline side with a worker's 8 MB
+(`ingest.watchdog.map_large_buffers`). The engine's models are loaded once before either side is timed. With --repeat R the two sides run
 R times, alternating which goes first; medians are printed. The load average is printed beside
 each run: on a shared machine the figures only compare with each other.
 
@@ -61,6 +63,7 @@ from bench.pages import ensure_batch  # noqa: E402
 from core.records import SourceFile  # noqa: E402
 from dossier.executors import LocalExecutor  # noqa: E402
 from dossier.pipeline import Options, run_batch, worker_init  # noqa: E402
+from ingest.watchdog import map_large_buffers  # noqa: E402
 from extract.images import MemberImages  # noqa: E402
 from extract.ocr import DEFAULT_ENGINE, get_engine, ocr_engines  # noqa: E402
 from extract.ocr import page as ocr_page_module  # noqa: E402
@@ -364,6 +367,18 @@ def median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
+def plain_process_allocator() -> None:
+    """glibc's mmap threshold where its own dynamic one settles in a plain process once a page-sized
+    buffer was freed (32 MB on 64-bit Linux): the raw engine's side is not run with the worker's 8 MB
+    (`map_large_buffers`), which maps and faults in its buffers afresh and would slow it."""
+    import ctypes
+
+    from dossier.executors import MMAP_THRESHOLD_MAX
+    from ingest.watchdog import M_MMAP_THRESHOLD
+
+    ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seed", type=int, default=9, help="fixture batch seed (default 9)")
@@ -391,6 +406,7 @@ def main() -> int:
             order = ("raw", "pipeline") if round_ % 2 == 0 else ("pipeline", "raw")
             for side in order:
                 if side == "raw":
+                    plain_process_allocator()
                     r = run_raw_ocr(batch, args.engine)
                     raws.append(r)
                     print(f"round {round_ + 1} raw OCR   {r['ocr_s']:7.1f} s engine as shipped (our adapter's read "
@@ -399,6 +415,7 @@ def main() -> int:
                           f"skipped {r['skipped'] or 'none'})  load {r['load_before']:.2f} → {r['load_after']:.2f}",
                           flush=True)
                 else:
+                    map_large_buffers()  # as every worker does (worker_init)
                     p = run_pipeline(batch, Path(tmp) / f"out-{round_}", args.engine)
                     pipes.append(p)
                     print(f"round {round_ + 1} pipeline  {p['wall_s']:7.1f} s wall, {p['dossiers']} dossiers, "

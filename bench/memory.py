@@ -11,8 +11,9 @@ is not used (a child that execs reports the worker's RSS at the fork). The scann
 JPEG q75 as scanners write them; a PDF of one of each is measured too, so that the comparison with 200 pages
 is of the page count, not of which page the OCR peaked on. RapidOCR's baseline: the engine loaded
 and one page read, then read again (onnxruntime's later runs allocate the memory plan it made on the
-first: a worker's steady state), with onnxruntime's session options as the wheel ships them (CPU
-memory arena off), with the arena on, and without the memory pattern.
+first: a worker's steady state): as our worker runs it (the detector on an onnxruntime arena shrunk
+after every run), and with every session as the wheel makes it (CPU memory arena off), with the
+arena on, and without the memory pattern.
 
     .venv/bin/python bench/memory.py [--pages 200] [--seed 9 --n 30] [--skip-long]
 """
@@ -174,10 +175,11 @@ def child_package(pdf: Path) -> dict:
             "total_mb": total, "programs_mb": programs}
 
 
-ENGINE_VARIANTS = {  # onnxruntime session options over the wheel's (arena off, memory pattern on)
-    "as shipped": {},
-    "arena on": {"enable_cpu_mem_arena": True},
-    "arena off, no memory pattern": {"enable_mem_pattern": False},
+ENGINE_VARIANTS = {  # (onnxruntime session options over the wheel's, our detector on its shrinking arena)
+    "ours": ({}, True),
+    "the wheel's sessions": ({}, False),
+    "the wheel's, arena on": ({"enable_cpu_mem_arena": True}, False),
+    "the wheel's, no memory pattern": ({"enable_mem_pattern": False}, False),
 }
 
 
@@ -199,24 +201,30 @@ def override_session_options(changes: dict[str, object]) -> None:
 
 
 def child_engine(image_path: Path, variant: str) -> dict:
-    """RapidOCR loaded and one page read twice with the session options of `variant`: peak RSS in MB
-    after imports, after the first read and after the second. onnxruntime plans a run's memory (its
-    memory pattern) on the first run of an input shape and allocates that plan in one block on the next
-    runs: a worker's later pages run on the plan, a 1-page package only on the first run."""
-    override_session_options(ENGINE_VARIANTS[variant])
+    """RapidOCR loaded and one page read twice in a worker's setting (`worker_init`) with the session
+    options of `variant`: peak RSS in MB after imports, after the first read and after the second.
+    onnxruntime plans a run's memory (its memory pattern) on the first run of an input shape and
+    allocates that plan in one block on the next runs of that shape. "ours": the detector on an arena
+    shrunk after each run (extract/ocr/rapid.py `ArenaSession`), the other sessions as the wheel has
+    them; the wheel's variants run every session on the wheel's own (arena off) with `changes`."""
+    changes, arena = ENGINE_VARIANTS[variant]
+    override_session_options(changes)
     from PIL import Image
 
-    from extract.ocr.rapid import RapidOcr, memory_arena
+    from dossier.pipeline import worker_init
+    from extract.ocr import rapid
 
+    rapid.DETECTOR_ARENA = arena
+    worker_init()
     peak = own_peak_mb
     before = peak()
     image = Image.open(image_path).convert("RGB")
     got = {"imports_mb": before}
     for run in ("first", "second"):
         start = time.perf_counter()
-        lines = RapidOcr().read(image, 300)
+        lines = rapid.RapidOcr().read(image, 300)
         got |= {f"{run}_seconds": round(time.perf_counter() - start, 1), f"{run}_mb": peak()}
-    return {**got, "arena": memory_arena(), "lines": len(lines)}
+    return {**got, "arenas": rapid.memory_arenas(), "lines": len(lines)}
 
 
 def _run_child(*args: str) -> dict:
@@ -258,10 +266,11 @@ def main() -> int:
     print("RapidOCR, engine loaded and the scan with most ink read (fresh process each):")
     for variant in ENGINE_VARIANTS:
         got = _run_child(variant, str(page))
-        print(f"  {variant:28s} (arena {'on' if got['arena'] else 'off'}): peak {got['first_mb']:5.0f} MB "
+        arenas = ", ".join(f"{k} {v}" for k, v in got["arenas"].items())
+        print(f"  {variant:30s} peak {got['first_mb']:5.0f} MB "
               f"({got['imports_mb']:.0f} MB after imports; +{got['first_mb'] - got['imports_mb']:.0f} MB for the engine "
               f"and the page), {got['lines']} lines in {got['first_seconds']} s; read again: peak "
-              f"{got['second_mb']:5.0f} MB in {got['second_seconds']} s")
+              f"{got['second_mb']:5.0f} MB in {got['second_seconds']} s\n    (arenas: {arenas})")
     counts = [1] if args.skip_long else [1, len(scans), args.pages]
     results = {}
     for count in counts:

@@ -4,15 +4,17 @@ summed up by blocks of pages; then the peak of the stages after reading (extract
 store, evidence crops, fingerprint) and the reading time.
 
 bench/memory.py gives the peaks the issue's target is about (1 page against 200); this shows their
-make-up: the OCR engine's transient on each page over a baseline that climbs while glibc's heap
-fragments. Allocator variants to try against it (each costs time, printed beside it):
+make-up: the OCR engine's transient on each page over what the worker holds between pages. A worker
+runs with page-sized buffers mapped on their own (glibc's mmap threshold fixed at 8 MB,
+ingest.watchdog.map_large_buffers) and the text detector on an onnxruntime arena shrunk after every
+run (extract.ocr.rapid.ArenaSession); the flags undo or change those, to measure each (each costs
+time or memory, printed beside it):
 
-    .venv/bin/python bench/memory_pages.py [--pages 40] [--mmap-threshold MB] [--no-mem-pattern] [--detector-arena]
+    .venv/bin/python bench/memory_pages.py [--pages 40] [--mmap-threshold MB] [--no-detector-arena] [--no-mem-pattern]
 
-`--mmap-threshold`: glibc's mmap threshold fixed (mallopt M_MMAP_THRESHOLD), so buffers above it are
-mapped and unmapped afresh instead of taken from the heap; `--no-mem-pattern`: onnxruntime's memory
-pattern off in RapidOCR's sessions; `--detector-arena`: the text detector on onnxruntime's CPU arena,
-shrunk after every run (same output; it changes speed and peak).
+`--mmap-threshold 32`: the threshold glibc's dynamic one ends at (buffers up to 32 MB from its heap,
+as before); `--no-detector-arena`: the detector on the wheel's own session (no arena);
+`--no-mem-pattern`: onnxruntime's memory pattern off in the wheel's sessions.
 """
 from __future__ import annotations
 
@@ -32,32 +34,6 @@ sys.path.insert(0, str(ROOT))
 MB = 1024 * 1024
 
 
-def detector_on_arena() -> None:
-    """RapidOCR's text detector on a session with onnxruntime's CPU arena on, shrunk after every run
-    (run option `memory.enable_memory_arena_shrinkage`): its tensors come from the arena, not from
-    glibc's heap one by one. The other sessions stay as the wheel makes them."""
-    import onnxruntime as ort
-
-    from extract.ocr.rapid import _rapidocr
-
-    infer = _rapidocr().text_det.shipped.infer
-    options = infer.session.get_session_options()
-    options.enable_cpu_mem_arena = True
-    session = ort.InferenceSession(infer.session._model_path, sess_options=options,
-                                   providers=["CPUExecutionProvider"])
-    shrink = ort.RunOptions()
-    shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
-
-    class Shrinking:
-        def __getattr__(self, name):
-            return getattr(session, name)
-
-        def run(self, outputs, feed):
-            return session.run(outputs, feed, shrink)
-
-    infer.session = Shrinking()
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=40)
@@ -66,19 +42,18 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=30)
     ap.add_argument("--mmap-threshold", type=int, default=0, metavar="MB")
     ap.add_argument("--no-mem-pattern", action="store_true")
-    ap.add_argument("--detector-arena", action="store_true")
+    ap.add_argument("--no-detector-arena", action="store_true")
     args = ap.parse_args()
 
     from bench import memory  # the same fixture scans and PDF
     from bench.pages import ensure_batch
-    from dossier.executors import M_MMAP_THRESHOLD
+    from extract.ocr import rapid
+    from ingest.watchdog import M_MMAP_THRESHOLD, MMAP_THRESHOLD
 
     work = Path(tempfile.mkdtemp(prefix="bench-memory-pages-"))
     pdf = work / "scan.pdf"
     memory.scanned_pdf(memory.fixture_scans(ensure_batch(args.seed, args.n)), args.pages, pdf)
     os.environ["DOSSIER_CACHE_DIR"] = str(work / "cache")  # every page read by the engine
-    if args.mmap_threshold:
-        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, args.mmap_threshold * MB)
     if args.no_mem_pattern:
         memory.override_session_options({"enable_mem_pattern": False})
 
@@ -87,9 +62,10 @@ def main() -> int:
     import dossier.pipeline as pipeline
     from ingest import find_packages
 
+    rapid.DETECTOR_ARENA = not args.no_detector_arena
     pipeline.worker_init()
-    if args.detector_arena:
-        detector_on_arena()
+    if args.mmap_threshold:
+        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, args.mmap_threshold * MB)
     me, samples, stop = psutil.Process(), [], threading.Event()
 
     def sample() -> None:
@@ -120,9 +96,9 @@ def main() -> int:
     def peak(a: float, b: float) -> float:
         return max((rss for t, rss in samples if a <= t <= b), default=0.0)
 
-    variant = (f"mmap threshold {args.mmap_threshold} MB" if args.mmap_threshold else "glibc's dynamic mmap threshold")
+    variant = f"mmap threshold {args.mmap_threshold or MMAP_THRESHOLD // MB} MB"
+    variant += ", detector on the wheel's session" if args.no_detector_arena else ", detector on a shrinking arena"
     variant += ", memory pattern off" if args.no_mem_pattern else ""
-    variant += ", detector on a shrinking arena" if args.detector_arena else ""
     print(f"{args.pages} scanned pages, {variant}")
     print(f"reading: {read_end - start:.1f} s ({(read_end - start) / len(pages):.2f} s per page); "
           f"the stages after it: {end - read_end:.1f} s")

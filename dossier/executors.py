@@ -18,6 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 from core.errors import DossierError, UsageError
+from ingest.watchdog import map_large_buffers
 
 log = logging.getLogger("dossier")
 
@@ -211,24 +212,26 @@ def _one_opencv_thread_here() -> None:
         cv2.setNumThreads(1)
 
 
-# glibc's mallopt parameters (malloc.h) and the values its dynamic thresholds grow to on 64-bit Linux
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+# glibc's mallopt parameter (malloc.h) and the values its dynamic thresholds grow to on 64-bit Linux
+M_TRIM_THRESHOLD = -1
 MMAP_THRESHOLD_MAX = 32 * 1024 * 1024
+TRIM_THRESHOLD_MAX = 2 * MMAP_THRESHOLD_MAX
 
 
 def _undo_malloc_trim() -> None:
     """Dask's nanny starts its workers with MALLOC_TRIM_THRESHOLD_=65536, which turns glibc's dynamic
-    mmap threshold off: every page-sized image buffer is then mapped and zeroed afresh, and one
-    package took 5× the system time of a local process (77 s against 13 s). Give large buffers the
-    limits glibc's own dynamic thresholds reach, so they are reused from the heap again."""
+    thresholds off and leaves its mmap threshold at 128 kB: every buffer above that was mapped and
+    zeroed afresh, and one package took 5× the system time of a local process (77 s against 13 s).
+    Give the trim threshold the limit glibc's own reaches, and large buffers the threshold a local
+    worker has (`map_large_buffers`)."""
     if "MALLOC_TRIM_THRESHOLD_" not in os.environ:
         return
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:  # not glibc: nothing to undo
         return
-    libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX)
-    libc.mallopt(M_TRIM_THRESHOLD, 2 * MMAP_THRESHOLD_MAX)
+    map_large_buffers()
+    libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_MAX)
 
 
 def _call(fn: Callable, *args) -> Outcome:

@@ -30,6 +30,7 @@ from extract.ocr import cache as ocr_cache
 from extract.pagetext import to_page_text
 from extract.run import extract_dossier
 from ingest import Member, PackageRef, find_batch_files, find_packages, iter_members, limits, read_file, settle
+from ingest.watchdog import map_large_buffers
 from reports import build_report, write_batch, write_report
 from reports.evidence import share_evidence, write_evidence
 from verify import decide_verdict, verify_dossier
@@ -150,6 +151,7 @@ def worker_init() -> None:
     # One OCR thread per process: processes give the parallelism (Tesseract's OpenMP ran 4× slower).
     os.environ["OMP_THREAD_LIMIT"] = "1"
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    map_large_buffers()  # page-sized buffers out of glibc's heap: memory flat in the page count
 
 
 @dataclass(frozen=True)

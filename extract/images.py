@@ -4,8 +4,8 @@ reports' evidence crops and the batch fingerprint, which look at every OCR'd pag
 The pipeline keeps the bytes of the package's files while it extracts; a page's image is
 rendered again on demand and normalised exactly as when it was read (rotation and skew replayed),
 so OCR bboxes index it directly. Rendered pages are shared by every stage through a least-recently
-used store bounded by their pixels' bytes (not their count: a 300-dpi colour page is 26 MB, a
-200-dpi one 12 MB), so a 200-page scan holds no more than a 14-page one. Originals are only read.
+used store bounded by their pixels' bytes (not their count: a 300-dpi colour page is 35 MB, a
+200-dpi one 15 MB), so a 200-page scan holds no more than a 14-page one. Originals are only read.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from ingest.watchdog import call_within
 from ingest.pages import RawPage
 
 log = logging.getLogger("dossier.extract")
-KEEP_BYTES = 192 * 1024 * 1024  # pixels of rendered pages held at once: a median applicant's 14 pages at 200 dpi
+KEEP_BYTES = 192 * 1024 * 1024  # pixels of rendered pages held at once: ten 200-dpi pages in colour and grey
 
 _Key = tuple[str, int, str]  # (file, page, "ocr" or "colour")
 
@@ -55,7 +55,10 @@ class RenderStore:
 
 
 def pixel_bytes(image: Image.Image) -> int:
-    return image.width * image.height * len(image.getbands())
+    """The memory an image's pixels take: Pillow keeps a byte a pixel for modes 1, L and P, two for
+    I;16, and four for every other (RGB included, stored as RGBX: a 300-dpi colour page is 35 MB)."""
+    per_pixel = 1 if image.mode in ("1", "L", "P") else 2 if image.mode.startswith("I;16") else 4
+    return image.width * image.height * per_pixel
 
 
 class MemberImages:

@@ -2,8 +2,11 @@
 held once the next one is read), and rendered pages are shared through a store bounded by bytes."""
 from __future__ import annotations
 
+import os
 import weakref
+from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from core.records import PageText
@@ -67,11 +70,60 @@ def test_pages_rendered_once_are_shared_and_visited_first():
 
 
 
-def test_the_ocr_engine_runs_without_the_memory_arena():
-    # onnxruntime's CPU arena kept 0.7-1 GB per process; the RapidOCR wheel turns it off in every session
-    from extract.ocr.rapid import memory_arena
+def test_only_the_ocr_detector_runs_on_a_memory_arena_and_it_is_shrunk_after_each_run():
+    # onnxruntime's CPU arena kept 0.7-1 GB per process: the RapidOCR wheel turns it off in every session;
+    # our detector runs on one that gives back what a run freed (rapid.ArenaSession), the others stay off
+    from extract.ocr.rapid import memory_arenas
 
-    assert memory_arena() is False
+    assert memory_arenas() == {"detector": "shrunk after each run", "classifier": "off", "recogniser": "off"}
+
+
+def test_the_detector_on_its_arena_reads_what_the_wheels_session_reads():
+    # the arena changes where tensors live, not what the network computes: same probability map
+    from extract.ocr.rapid import _rapidocr
+
+    detector = _rapidocr().text_det
+    rng = np.random.default_rng(7)
+    tensor = rng.normal(size=(1, 3, 320, 256)).astype(np.float32)
+    ours, shipped = detector.infer(tensor)[0], detector.shipped.infer(tensor)[0]
+    assert ours.shape == shipped.shape == (1, 1, 320, 256)
+    assert np.array_equal(ours, shipped)
+
+
+_PAGE_SIZED_BUFFER = """
+import ctypes, sys
+from pathlib import Path
+if sys.argv[1] == "worker":
+    from dossier.pipeline import worker_init
+    worker_init()
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype = ctypes.c_void_p
+libc.free(ctypes.c_void_p(libc.malloc(30 << 20)))  # a page freed: glibc's own threshold rises to its size
+block = libc.malloc(9 << 20)  # the next page's grey image
+for line in Path("/proc/self/maps").read_text().splitlines():
+    if line.endswith("[heap]"):
+        start, end = (int(v, 16) for v in line.split()[0].split("-"))
+        print("heap" if start <= block < end else "mapped")
+        break
+else:
+    print("mapped")
+"""
+
+
+def test_a_worker_maps_page_sized_buffers_on_their_own():
+    # glibc's dynamic threshold put them in its heap after the first page freed one: holes there that the
+    # next pages' buffers did not fit, and a worker's memory climbed with the page count
+    import subprocess
+    import sys
+
+    def where(kind: str) -> str:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}  # glibc's own defaults
+        run = subprocess.run([sys.executable, "-c", _PAGE_SIZED_BUFFER, kind], capture_output=True, text=True,
+                             check=True, cwd=Path(__file__).resolve().parents[1], env=env)
+        return run.stdout.strip()
+
+    assert where("plain") == "heap"  # glibc as it comes: the control
+    assert where("worker") == "mapped"
 
 
 def test_pdf_pages_read_across_a_reopened_document_are_the_pages_themselves():
@@ -121,3 +173,33 @@ def test_the_reader_child_never_collects_the_workers_objects():
 
     frozen_here = gc.get_freeze_count()
     assert call_within(30, gc.get_freeze_count) > frozen_here + 1000
+
+
+_IMAGE_RSS = """
+import sys
+from pathlib import Path
+from PIL import Image
+from extract.images import pixel_bytes
+
+def rss() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise SystemExit("no VmRSS")
+
+before = rss()
+image = Image.new(sys.argv[1], (4096, 4096), 77)  # every pixel written: all of it resident
+print(rss() - before, pixel_bytes(image))
+"""
+
+
+def test_the_render_store_counts_the_memory_pillow_takes_for_a_page():
+    # Pillow keeps RGB pixels in four bytes (RGBX): counted as three, the 192 MB store held 256 MB of pages
+    import subprocess
+    import sys
+
+    for mode in ("RGB", "L"):
+        run = subprocess.run([sys.executable, "-c", _IMAGE_RSS, mode], capture_output=True, text=True, check=True,
+                             cwd=Path(__file__).resolve().parents[1])
+        grown, counted = (int(v) for v in run.stdout.split())
+        assert abs(grown - counted) < 0.05 * counted, (mode, grown, counted)

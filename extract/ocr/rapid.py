@@ -1,8 +1,9 @@
 """RapidOCR (PP-OCRv4 det + rec on onnxruntime, models shipped in the wheel, offline).
 
 One RapidOCR object per process (loading the three models takes ~1 s and holds ~200 MB).
-Threads: intra/inter-op 1, because the pipeline runs one page per core; the wheel already turns
-the onnxruntime CPU memory arena off (without that it peaked 0.7-1 GB per process).
+Threads: intra/inter-op 1, because the pipeline runs one page per core. The wheel turns the
+onnxruntime CPU memory arena off in its sessions (with it on, kept as it grew, a process peaked at
+0.7-1 GB); our detector runs on an arena that gives back what each run freed (`ArenaSession`).
 Its boxes are 4-point polygons in detection order; we take axis-aligned boxes and rebuild the
 rows from geometry (on skewed scans its own order gave CER 0.19, row assembly 0.04).
 
@@ -37,6 +38,7 @@ from extract.ocr.engines import group_rows, join_words, make_line, ocr_engines, 
 _lock = threading.Lock()
 
 REC_BATCH = 1
+DETECTOR_ARENA = True  # False: the detector on the wheel's own session (no arena), for the benches' comparison
 
 
 @functools.cache
@@ -109,6 +111,47 @@ def ink_window(plane: np.ndarray) -> tuple[int, int, int, int] | None:
     return y0, y1, x0, x1
 
 
+@functools.cache
+def _shared_arena() -> None:
+    """onnxruntime's CPU arena for this process, growing by what a run asks for (kSameAsRequested, not
+    the default power of two), shared by the sessions that opt in (`session.use_env_allocators`)."""
+    import onnxruntime as ort
+
+    memory = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
+    ort.create_and_register_allocator(memory, ort.OrtArenaCfg({"arena_extend_strategy": 1}))
+
+
+class ArenaSession:
+    """The text detector's network on an onnxruntime CPU arena, shrunk after every run: called as the
+    wheel's `OrtInferSession` is (input array -> outputs), same model and session options otherwise.
+
+    Without an arena (as the wheel ships it) each tensor of a run is allocated and freed on its own,
+    and as nearly every page's inked window has a shape of its own, onnxruntime's memory plan for a
+    shape is seldom reused: ~450 MB a page mapped, faulted in and unmapped again, or, below glibc's
+    mmap threshold, left as holes in its heap that made a worker's memory climb page after page. On
+    the arena a run's tensors come from blocks kept while it runs, and the blocks it freed go back at
+    its end (run option `memory.enable_memory_arena_shrinkage`). The same six fixture scans read bit
+    for bit as without it (76 lines: text, boxes, confidences); 12 scanned pages read in 35.9 s
+    against 44.1 s, peaking 826 MB against 867 (bench/memory_pages.py)."""
+
+    def __init__(self, shipped) -> None:
+        import onnxruntime as ort
+
+        _shared_arena()
+        options = shipped.get_session_options()
+        options.enable_cpu_mem_arena = True
+        options.add_session_config_entry("session.use_env_allocators", "1")
+        self.session = ort.InferenceSession(shipped._model_path, sess_options=options,  # noqa: SLF001
+                                            providers=["CPUExecutionProvider"])
+        self.input = self.session.get_inputs()[0].name
+        self.outputs = [o.name for o in self.session.get_outputs()]
+        self.run_options = ort.RunOptions()
+        self.run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+
+    def __call__(self, tensor: np.ndarray) -> list[np.ndarray]:
+        return self.session.run(self.outputs, {self.input: tensor}, self.run_options)
+
+
 class InkDetector:
     """RapidOCR's text detector run on the inked window of its input (`ink_window`): the same input
     pixels, network and box post-processing as the shipped `TextDetector`, over the full page's
@@ -116,6 +159,7 @@ class InkDetector:
 
     def __init__(self, shipped) -> None:
         self.shipped = shipped
+        self.infer = ArenaSession(shipped.infer.session) if DETECTOR_ARENA else shipped.infer
 
     def __getattr__(self, name: str):
         return getattr(self.shipped, name)
@@ -129,11 +173,11 @@ class InkDetector:
             return None, 0
         window = ink_window(prepro[0, 0])
         if window is None:
-            preds = det.infer(prepro)[0]
+            preds = self.infer(prepro)[0]
         else:
             y0, y1, x0, x1 = window
             preds = np.zeros((1, 1, *prepro.shape[2:]), dtype=np.float32)
-            preds[:, :, y0:y1, x0:x1] = det.infer(np.ascontiguousarray(prepro[:, :, y0:y1, x0:x1]))[0]
+            preds[:, :, y0:y1, x0:x1] = self.infer(np.ascontiguousarray(prepro[:, :, y0:y1, x0:x1]))[0]
         boxes, _scores = det.postprocess_op(preds, (height, width))
         return det.filter_tag_det_res(boxes, (height, width)), time.perf_counter() - start
 
@@ -164,13 +208,20 @@ def shipped_rec_batch() -> int:
     return int(yaml.safe_load(config.read_text(encoding="utf-8"))["Rec"]["rec_batch_num"])
 
 
-def memory_arena() -> bool:
-    """Whether onnxruntime's CPU memory arena is on in this process's RapidOCR sessions, read from the
-    sessions themselves (the engine is loaded): the wheel turns it off; with it on a process peaked at
-    0.7-1 GB. bench/memory.py reports it beside the engine's peak."""
+def memory_arenas() -> dict[str, str]:
+    """How each of this process's RapidOCR sessions allocates, read from the sessions themselves (the
+    engine is loaded): "off" (the wheel's setting in every session: with its arena on a process peaked
+    at 0.7-1 GB), "shrunk after each run" (our detector, `ArenaSession`) or "on". bench/memory.py
+    reports it beside the engine's peak."""
     engine = _rapidocr()
-    sessions = (engine.text_det.infer, engine.text_cls.infer, engine.text_rec.session)
-    return any(s.session.get_session_options().enable_cpu_mem_arena for s in sessions)
+    sessions = {"detector": engine.text_det.infer, "classifier": engine.text_cls.infer.session,
+                "recogniser": engine.text_rec.session.session}
+    out = {}
+    for name, session in sessions.items():
+        shrunk = isinstance(session, ArenaSession)
+        arena = (session.session if shrunk else getattr(session, "session", session)).get_session_options().enable_cpu_mem_arena
+        out[name] = "shrunk after each run" if shrunk and arena else "on" if arena else "off"
+    return out
 
 
 def _aabb(points) -> tuple[float, float, float, float]:
