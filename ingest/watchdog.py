@@ -88,9 +88,10 @@ def map_large_buffers() -> None:
     own and unmapped when freed, not taken from glibc's heap. By default glibc raises its threshold to
     the largest buffer freed so far (up to 32 MB), so after the first page every page-sized buffer came
     from the heap and left holes there that the next page's, of other sizes, did not fit: a worker's
-    memory between pages climbed with the page count. Fixed at 8 MB it stays flat (12 scanned pages:
-    26 MB more after 12 pages instead of 39; 200 pages: see bench/memory.py) at the cost of faulting
-    those buffers in afresh, which the OCR detector's arena (extract/ocr/rapid.py) more than pays back."""
+    memory between pages climbed with the page count. Fixed at 8 MB it climbs less (12 scanned pages,
+    bench/memory_pages.py, mean held before a page's OCR, pages 7-12 against 1-6: +34 MB against +67;
+    with the OCR detector's arena, extract/ocr/rapid.py, +24 against +39; 200 pages: bench/memory.py)
+    at the cost of faulting those buffers in afresh, which the detector's arena more than pays back."""
     if _malloc_trim is not None:
         ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
