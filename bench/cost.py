@@ -63,13 +63,13 @@ from bench.pages import ensure_batch  # noqa: E402
 from core.records import SourceFile  # noqa: E402
 from dossier.executors import LocalExecutor  # noqa: E402
 from dossier.pipeline import Options, run_batch, worker_init  # noqa: E402
-from ingest.watchdog import map_large_buffers  # noqa: E402
 from extract.images import MemberImages  # noqa: E402
 from extract.ocr import DEFAULT_ENGINE, get_engine, ocr_engines  # noqa: E402
 from extract.ocr import page as ocr_page_module  # noqa: E402
 from extract.ocr.cache import CachedEngine  # noqa: E402
 from extract.ocr.page import page_dpi  # noqa: E402
 from ingest import RawPage, find_batch_files, find_packages, iter_members, limits, read_file  # noqa: E402
+from ingest.watchdog import MMAP_THRESHOLD_MAX, map_large_buffers, set_mmap_threshold  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 
@@ -371,12 +371,7 @@ def plain_process_allocator() -> None:
     """glibc's mmap threshold where its own dynamic one settles in a plain process once a page-sized
     buffer was freed (32 MB on 64-bit Linux): the raw engine's side is not run with the worker's 8 MB
     (`map_large_buffers`), which maps and faults in its buffers afresh and would slow it."""
-    import ctypes
-
-    from dossier.executors import MMAP_THRESHOLD_MAX
-    from ingest.watchdog import M_MMAP_THRESHOLD
-
-    ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX)
+    set_mmap_threshold(MMAP_THRESHOLD_MAX)
 
 
 def main() -> int:

@@ -19,7 +19,6 @@ as before); `--no-detector-arena`: the detector on the wheel's own session (no a
 from __future__ import annotations
 
 import argparse
-import ctypes
 import os
 import statistics
 import sys
@@ -48,7 +47,7 @@ def main() -> int:
     from bench import memory  # the same fixture scans and PDF
     from bench.pages import ensure_batch
     from extract.ocr import rapid
-    from ingest.watchdog import M_MMAP_THRESHOLD, MMAP_THRESHOLD
+    from ingest.watchdog import MMAP_THRESHOLD, set_mmap_threshold
 
     work = Path(tempfile.mkdtemp(prefix="bench-memory-pages-"))
     pdf = work / "scan.pdf"
@@ -65,7 +64,7 @@ def main() -> int:
     rapid.DETECTOR_ARENA = not args.no_detector_arena
     pipeline.worker_init()
     if args.mmap_threshold:
-        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, args.mmap_threshold * MB)
+        set_mmap_threshold(args.mmap_threshold * MB)
     me, samples, stop = psutil.Process(), [], threading.Event()
 
     def sample() -> None:

@@ -18,7 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 from core.errors import DossierError, UsageError
-from ingest.watchdog import map_large_buffers
+from ingest.watchdog import MMAP_THRESHOLD_MAX, map_large_buffers
 
 log = logging.getLogger("dossier")
 
@@ -212,9 +212,8 @@ def _one_opencv_thread_here() -> None:
         cv2.setNumThreads(1)
 
 
-# glibc's mallopt parameter (malloc.h) and the values its dynamic thresholds grow to on 64-bit Linux
+# glibc's mallopt parameter (malloc.h) and the value its dynamic trim threshold grows to on 64-bit Linux
 M_TRIM_THRESHOLD = -1
-MMAP_THRESHOLD_MAX = 32 * 1024 * 1024
 TRIM_THRESHOLD_MAX = 2 * MMAP_THRESHOLD_MAX
 
 

@@ -78,9 +78,17 @@ def release_freed_memory() -> None:
         _malloc_trim(0)
 
 
-# glibc's mallopt parameter (malloc.h) and the size from which a worker's buffers are mapped on their own
+# glibc's mallopt parameter (malloc.h), the size from which a worker's buffers are mapped on their own,
+# and where glibc's dynamic threshold ends on 64-bit Linux
 M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD = 8 * 1024 * 1024
+MMAP_THRESHOLD_MAX = 32 * 1024 * 1024
+
+
+def set_mmap_threshold(size: int) -> None:
+    """glibc's mmap threshold fixed at `size` bytes (its dynamic adjustment off); nothing elsewhere."""
+    if _malloc_trim is not None:
+        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, size)
 
 
 def map_large_buffers() -> None:
@@ -92,8 +100,7 @@ def map_large_buffers() -> None:
     bench/memory_pages.py, mean held before a page's OCR, pages 7-12 against 1-6: +34 MB against +67;
     with the OCR detector's arena, extract/ocr/rapid.py, +24 against +39; 200 pages: bench/memory.py)
     at the cost of faulting those buffers in afresh, which the detector's arena more than pays back."""
-    if _malloc_trim is not None:
-        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    set_mmap_threshold(MMAP_THRESHOLD)
 
 
 class _Child:
