@@ -30,6 +30,7 @@ from extract.ocr import cache as ocr_cache
 from extract.pagetext import to_page_text
 from extract.run import extract_dossier
 from ingest import Member, PackageRef, find_batch_files, find_packages, iter_members, limits, read_file, settle
+from ingest.ondisk import FileData, sha256_of
 from ingest.watchdog import map_large_buffers
 from reports import build_report, write_batch, write_report
 from reports.evidence import share_evidence, write_evidence
@@ -54,13 +55,13 @@ class Options:
 def read_package(
     ref: PackageRef,
     options: Options,
-    keep: dict[str, bytes] | None = None,
+    keep: dict[str, FileData] | None = None,
     members: Iterable[Member | SourceFile] | None = None,
 ) -> Dossier:
     """Ingest every file of a package and read every page (OCR where needed).
 
-    With `keep`, the bytes of every file read are put there (path → bytes), for extractors that
-    look at the pixels again. `members`: the package's files as ingest read them elsewhere (a
+    With `keep`, every file read is put there (path → its bytes, or the file on disk for a folder's
+    file: `ingest.ondisk.OnDisk`), for extractors that look at the pixels again. `members`: the package's files as ingest read them elsewhere (a
     driver shipping them to a worker); None reads them from `ref.path`.
     """
     files: list[SourceFile] = []
@@ -70,8 +71,8 @@ def read_package(
             files.append(item)
             continue
         if keep is not None:
-            keep[item.path] = item.data
-        source, page_texts = read_member(item.path, item.data, options)
+            keep[item.path] = item.source
+        source, page_texts = read_member(item.path, item.source, options)
         files.append(source)
         pages.extend(page_texts)
     sha = {f.path: f.sha256 for f in files}
@@ -79,7 +80,7 @@ def read_package(
     return Dossier(applicant=ref.key, files=tuple(files), pages=tuple(pages), documents=tuple(documents))
 
 
-def read_member(path: str, data: bytes, options: Options) -> tuple[SourceFile, list[PageText]]:
+def read_member(path: str, data: FileData, options: Options) -> tuple[SourceFile, list[PageText]]:
     """One file: its record (status settled by what its pages gave) and the text of its pages."""
     ocr_cache.configure(options.cache, enabled=options.use_cache)  # here: this runs in every worker
     pages: list[PageText] = []
@@ -119,7 +120,7 @@ def check_package_and_print(
 ) -> tuple[Report, Fingerprint | None]:
     """`check_package`, and the applicant's fingerprint for the checks across the batch (verify.batch).
     `members`: the package's files when they were read elsewhere (see `read_package`)."""
-    kept: dict[str, bytes] = {}
+    kept: dict[str, FileData] = {}
     dossier = read_package(ref, options, keep=kept, members=members)
     images = MemberImages(kept)
     dossier = extract_dossier(dossier, ExtractContext(images=images, extra_pages=batch_pages, engine=options.engine))
@@ -165,7 +166,7 @@ class PackageJob:
 
 def ship(ref: PackageRef) -> PackageJob:
     """The job with the package's files read here, for a worker on another machine."""
-    return PackageJob(ref, tuple(iter_members(ref)))
+    return PackageJob(ref, tuple(m.held() if isinstance(m, Member) else m for m in iter_members(ref)))
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,7 @@ def keep_result(result: PackageResult) -> bool:
 def package_key(ref: PackageRef, members, options: Options, batch_pages: tuple[PageText, ...]) -> str:
     """`PackageResults.key` of a package: its files' (path, sha256), the rules file, the engine, the
     batch's 汇总表 pages (declared data) as one hash."""
-    files = [(m.path, m.sha256 if isinstance(m, SourceFile) else hashlib.sha256(m.data).hexdigest()) for m in members]
+    files = [(m.path, m.sha256 if isinstance(m, SourceFile) else sha256_of(m.source)) for m in members]
     rules = Path(options.rules).read_bytes() if options.rules else b""  # the bundled rules: in the code version
     pages = hashlib.sha256("".join(p.model_dump_json() for p in batch_pages).encode()).hexdigest()
     bounds = json.dumps({k: v for k, v in vars(limits).items() if k.isupper()}, sort_keys=True, default=str)

@@ -32,6 +32,7 @@ from PIL import Image, ImageOps
 from pydantic import BaseModel, ConfigDict
 
 from core.records import Document, Evidence, ExtractedValue, PageText
+from ingest.ondisk import FileData, whole
 
 log = logging.getLogger("dossier.extract")
 EXTRACTOR = "image_forensics@1"
@@ -206,9 +207,9 @@ def image_reading(file: str, data: bytes, pages: list[PageText], types: dict[int
                           document=types.get(first.page), confidence=1.0)
 
 
-def member_bytes(images) -> dict[str, bytes]:
-    """The package's original bytes (path → bytes) that the extraction's `MemberImages` holds while
-    the package is extracted; without them nothing is read."""
+def member_bytes(images) -> dict[str, FileData]:
+    """The package's original files (path → bytes, or the file on disk) that the extraction's
+    `MemberImages` holds while the package is extracted; without them nothing is read."""
     members = getattr(images, "members", None)
     return members if isinstance(members, dict) else {}
 
@@ -229,17 +230,20 @@ def forensic_readings(dossier, documents: list[Document], ctx) -> list[Extracted
     formats = {f.path: f.format for f in dossier.files}
     out = []
     for file, pages in by_file.items():
-        data = members.get(file)
+        source = members.get(file)
         fmt = formats.get(file) or pages[0].meta.get("format", "")
-        if data is None or fmt not in ("pdf", "jpeg", "png", "tiff", "heic", "webp", "bmp"):
+        if source is None or fmt not in ("pdf", "jpeg", "png", "tiff", "heic", "webp", "bmp"):
             continue
         file_types = {n: t for (f, n), t in types.items() if f == file}
         try:
+            data = whole(source)  # this file's bytes only while its own indicators are computed
             reading = (pdf_reading(file, data, pages, file_types, cfg, ctx.images) if fmt == "pdf"
                        else image_reading(file, data, pages, file_types, cfg))
         except Exception as exc:  # forensics are a second look; the file's readings stand without them
             log.warning("forensics of %s failed: %s", file, exc, exc_info=True)
             continue
+        finally:
+            data = None
         if reading is not None:
             out.append(reading)
     return out

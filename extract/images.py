@@ -1,8 +1,8 @@
 """Page images for extractors that look at pixels (tick boxes) or read a region again, and for the
 reports' evidence crops and the batch fingerprint, which look at every OCR'd page in colour.
 
-The pipeline keeps the bytes of the package's files while it extracts; a page's image is
-rendered again on demand and normalised exactly as when it was read (rotation and skew replayed),
+The pipeline keeps the package's files at hand while it extracts (the bytes of a zip's members, the
+files of a folder on disk: `ingest.ondisk`); a page's image is rendered again on demand and normalised exactly as when it was read (rotation and skew replayed),
 so OCR bboxes index it directly. Rendered pages are shared by every stage through a least-recently
 used store bounded by their pixels' bytes (not their count: a 300-dpi colour page is 35 MB, a
 200-dpi one 15 MB), so a 200-page scan holds no more than a 14-page one. Originals are only read.
@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from PIL import Image
 
 from core.records import PageText
-from ingest import detect_format, limits, read_file
+from ingest import limits, read_file
 from ingest.backends import open_file
+from ingest.ondisk import FileData, format_of, whole
 from ingest.watchdog import call_within
 from ingest.pages import RawPage
 
@@ -62,9 +63,10 @@ def pixel_bytes(image: Image.Image) -> int:
 
 
 class MemberImages:
-    """`get(page)` / `colour(page)` → the normalised images of an OCR'd page of one of `members` (path → bytes)."""
+    """`get(page)` / `colour(page)` → the normalised images of an OCR'd page of one of `members`
+    (path → bytes, or the file on disk)."""
 
-    def __init__(self, members: dict[str, bytes], budget: int = KEEP_BYTES, unread: bool = False):
+    def __init__(self, members: dict[str, FileData], budget: int = KEEP_BYTES, unread: bool = False):
         """`unread`: ingest did not read these bytes (an earlier revision of a PDF): their pages are
         rendered in a child process under ingest's time limits, as a page that never loads would hang here."""
         self._members = members
@@ -72,8 +74,9 @@ class MemberImages:
         self._unread = unread
 
     @property
-    def members(self) -> dict[str, bytes]:
-        """The package's original bytes (path → bytes), read-only use: forensics look at the files themselves."""
+    def members(self) -> dict[str, FileData]:
+        """The package's original files (path → bytes or `OnDisk`), read-only use: forensics look at
+        the files themselves (`ingest.ondisk.whole` gives the bytes)."""
         return self._members
 
     def get(self, page: PageText) -> Image.Image | None:
@@ -121,7 +124,7 @@ class MemberImages:
         """The page as ingest read it; a PDF page is rendered alone (not after every page before it).
         Read here (ingest read it within its time limits already) unless the bytes are `unread`."""
         data = self._members[page.file]
-        if detect_format(data, page.file) == "pdf":
+        if format_of(data, page.file) == "pdf":
             from ingest.pdf import read_page
 
             raw = (call_within(limits.READ_PAGE_SECONDS, read_page, page.file, data, page.page) if self._unread
@@ -129,7 +132,7 @@ class MemberImages:
             if raw is not None and raw.image is not None:
                 return raw
         if self._unread:
-            _, items = read_file(page.file, data)
+            _, items = read_file(page.file, whole(data))
         else:
             _, opened = open_file(page.file, data)
             items = opened.pages_iter if opened is not None else iter(())

@@ -1,12 +1,14 @@
 """Ingest: from a batch folder to pages.
 
     for ref in find_packages(batch):                 # one per applicant
-        for item in iter_members(ref):               # Member(path, data) or a failed SourceFile
-            source, pages = read_file(item.path, item.data)   # in a child, under limits.READ_*_SECONDS
+        for item in iter_members(ref):               # Member(path, source) or a failed SourceFile
+            source, pages = read_file(item.path, item.source)  # in a child, under limits.READ_*_SECONDS
             for page in pages:                       # RawPage, or IngestIssue for a bad page
                 ...
 
-Formats are read by backends registered in `format_backends` (see ingest/backends.py).
+`item.source` is a zip member's bytes or a folder's file left on disk (`ingest.ondisk.OnDisk`, read
+when needed; `item.data` gives the bytes either way). Formats are read by backends registered in
+`format_backends` (see ingest/backends.py).
 """
 from __future__ import annotations
 

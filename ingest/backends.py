@@ -1,6 +1,7 @@
 """Dispatch of `read_file` to format backends, registered by decorator.
 
-A backend is a callable `(path, data) -> Opened`. It validates the whole file up front (so the
+A backend is a callable `(path, data) -> Opened`; `data` is the file's bytes, or for a backend
+registered in `LAZY_FORMATS` possibly the file on disk (`ingest.ondisk.OnDisk`), opened by path. It validates the whole file up front (so the
 `SourceFile` status is right when returned) and raises `IngestError` when the file as a whole
 cannot be used; pages come lazily from `Opened.pages_iter`, one at a time, with per-page failures
 yielded as `IngestIssue(stage="render", page=N)`. `open_file` runs a backend here, without a time
@@ -8,7 +9,6 @@ limit; `ingest.watchdog.read_file` runs it in a child process under `limits.READ
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -16,8 +16,8 @@ from core.errors import IngestError
 from core.records import IngestIssue, SourceFile
 from core.registry import Registry
 from ingest.messages import issue, issue_from
+from ingest.ondisk import FileData, format_of, sha256_of, size_of, whole
 from ingest.pages import RawPage
-from ingest.sniff import detect_format
 
 PageStream = Iterator["RawPage | IngestIssue"]
 
@@ -32,24 +32,30 @@ class Opened:
     resume: Callable[[int], PageStream] | None = None
 
 
-Backend = Callable[[str, bytes], Opened]
+Backend = Callable[[str, FileData], Opened]
 format_backends: Registry[Backend] = Registry("format backend")
+# Formats whose backend opens a file on disk by its path, reading only what it parses (a 70 MB scan
+# is not held while its pages are read); every other backend is given the bytes.
+LAZY_FORMATS = frozenset({"pdf"})
 
 
-def file_record(path: str, data: bytes) -> dict:
+def file_record(path: str, data: FileData) -> dict:
     """The fields of a `SourceFile` known from the bytes alone: path, sha256, size, format."""
-    return dict(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data), format=detect_format(data, path))
+    return dict(path=path, sha256=sha256_of(data), size=size_of(data), format=format_of(data, path))
 
 
-def open_file(path: str, data: bytes) -> tuple[SourceFile, Opened | None]:
+def open_file(path: str, data: FileData) -> tuple[SourceFile, Opened | None]:
     """Open one submitted file in this process, with no time limit (`ingest.read_file` adds one).
 
     `path` is the path inside the package (only used for provenance and, for OLE2 files, to name
-    the old Office kind); `data` its bytes. Returns the `SourceFile` (sha256, size, format from
+    the old Office kind); `data` its bytes or the file on disk. Returns the `SourceFile` (sha256, size, format from
     content, page count when cheap, status ok/partial/failed with issues) and what the backend opened
     (its lazy iterator of `RawPage` and per-page `IngestIssue`), None for a failed file.
     """
-    base = file_record(path, data)
+    try:
+        base = file_record(path, data)
+    except (IngestError, OSError) as exc:  # a file on disk that changed or went since ingest found it
+        return failed_source(path, data, exc), None
     fmt = base["format"]
     if fmt == "empty":
         return _failed(base, issue("empty"))
@@ -58,7 +64,7 @@ def open_file(path: str, data: bytes) -> tuple[SourceFile, Opened | None]:
     except Exception:  # RegistryError: no backend for this format
         return _failed(base, issue("unsupported", f"format: {fmt}"))
     try:
-        opened = backend(path, data)
+        opened = backend(path, data if fmt in LAZY_FORMATS else whole(data))
     except IngestError as err:
         return _failed(base, issue_from(err))
     except MemoryError:
@@ -67,6 +73,20 @@ def open_file(path: str, data: bytes) -> tuple[SourceFile, Opened | None]:
         return _failed(base, issue("corrupt", f"{type(exc).__name__}: {exc}"[:200]))
     status = "partial" if opened.issues else "ok"
     return SourceFile(**base, status=status, pages=opened.pages, issues=opened.issues), opened
+
+
+def failed_source(path: str, data: FileData, problem: IngestIssue | Exception) -> SourceFile:
+    """The record of a file that could not be read, with what is known of it (sha256 and format when
+    its bytes can still be read), never raising: the file is listed with the reason."""
+    if isinstance(problem, IngestError):
+        problem = issue_from(problem)
+    elif isinstance(problem, Exception):
+        problem = issue("corrupt", f"{type(problem).__name__}: {problem}"[:200])
+    try:
+        base = file_record(path, data)
+    except (IngestError, OSError):
+        base = dict(path=path, sha256="", size=size_of(data), format="unknown")
+    return SourceFile(**base, status="failed", issues=(problem,))
 
 
 def settle(source: SourceFile, page_issues: list[IngestIssue] | tuple[IngestIssue, ...]) -> SourceFile:
@@ -82,9 +102,9 @@ def _failed(base: dict, problem: IngestIssue) -> tuple[SourceFile, None]:
 
 
 def _refuse(kind: str) -> Backend:
-    def backend(path: str, data: bytes) -> Opened:
+    def backend(path: str, data: FileData) -> Opened:
         from ingest.messages import ingest_error
-        raise ingest_error(kind, f"format: {detect_format(data, path)}")
+        raise ingest_error(kind, f"format: {format_of(data, path)}")
     return backend
 
 

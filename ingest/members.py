@@ -1,6 +1,7 @@
-"""The files of one package, as bytes, safely: `iter_members(ref)`.
+"""The files of one package, safely: `iter_members(ref)`.
 
-Nothing is extracted to disk and the originals are opened read-only. Members that are refused
+Nothing is extracted to disk and the originals are opened read-only. A folder's file stays on disk
+(`ingest.ondisk.OnDisk`, read when a reader needs it); a zip's members are held as bytes. Members that are refused
 (unsafe path, too large, too many, nested too deep, encrypted, unreadable) come out as failed
 `SourceFile`s, so every submitted file appears in the report.
 """
@@ -14,9 +15,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.errors import IngestError
 from core.records import IngestIssue, SourceFile
 from ingest import limits
 from ingest.messages import issue
+from ingest.ondisk import FileData, OnDisk, head, whole
 from ingest.packages import PackageRef, is_junk, is_junk_dir
 from ingest.sniff import ZIP_MAGICS, detect_format
 from ingest.zipsafety import is_unsafe_path, member_name
@@ -25,7 +28,16 @@ from ingest.zipsafety import is_unsafe_path, member_name
 @dataclass(frozen=True)
 class Member:
     path: str  # inside the package; for a zip, as stored (top folder included), decoded
-    data: bytes
+    source: FileData  # the bytes (a zip's member) or the file on disk (a folder's)
+
+    @property
+    def data(self) -> bytes:
+        """The file's bytes, read now for a file on disk: hold them no longer than needed."""
+        return whole(self.source)
+
+    def held(self) -> Member:
+        """The member with its bytes in memory (for a worker that cannot see this disk)."""
+        return self if isinstance(self.source, bytes) else Member(self.path, self.data)
 
 
 class _Budget:
@@ -89,12 +101,19 @@ def _dir_members(root: Path, budget: _Budget) -> Iterator[Member | SourceFile]:
             if why:
                 yield _refused(rel, issue("too_large", why))
                 continue
-            with open(full, "rb") as fh:  # read-only, never modified
-                data = fh.read()
-            if _is_package_zip(data):
+            try:
+                found = OnDisk.at(full)
+                zipped = head(found, 4)[:4] in ZIP_MAGICS
+                data = found.read() if zipped else b""
+            except (OSError, IngestError) as exc:  # unreadable, or gone since the walk
+                yield _refused(rel, issue("corrupt", str(exc)[:200]))
+                continue
+            if zipped and _is_package_zip(data):
                 yield from _zip_members(data, rel + "/", rel, budget, depth=1)
+            elif zipped:
+                yield Member(rel, data)  # a .docx/.xlsx: small, and read whole by its backend anyway
             else:
-                yield Member(rel, data)
+                yield Member(rel, found)
 
 
 def _is_package_zip(data: bytes) -> bool:

@@ -7,8 +7,6 @@ libraries apply the page's /Rotate: boxes and images are in the page as displaye
 """
 from __future__ import annotations
 
-import io
-
 import pdfplumber
 import pypdfium2 as pdfium
 from pdfminer.pdftypes import PDFStream
@@ -18,6 +16,7 @@ from core.errors import IngestError
 from ingest import limits
 from ingest.backends import Opened, format_backends
 from ingest.messages import ingest_error, issue
+from ingest.ondisk import FileData, pdfium_input, plumber_input, tail
 from ingest.pages import RawPage
 from ingest.pdf_text import group_lines
 
@@ -31,9 +30,10 @@ _PDFIUM_REOPEN_PAGES = 16  # pages read before pdfium's document is opened afres
 
 
 @format_backends.register("pdf", version="1")
-def open_pdf(path: str, data: bytes) -> Opened:
+def open_pdf(path: str, data: FileData) -> Opened:
+    """`data`: the bytes, or the file on disk (then pdfium and pdfplumber read only what they parse)."""
     try:
-        doc = pdfium.PdfDocument(data, password="")
+        doc = pdfium.PdfDocument(pdfium_input(data), password="")
     except pdfium.PdfiumError as exc:
         if getattr(exc, "err_code", None) == _PDFIUM_PASSWORD_ERROR:
             raise ingest_error("encrypted") from exc
@@ -44,7 +44,7 @@ def open_pdf(path: str, data: bytes) -> Opened:
     if n_pages > limits.MAX_PDF_PAGES:
         raise ingest_error("too_large", f"{n_pages} pages")
     try:
-        plumber = pdfplumber.open(io.BytesIO(data), password="")
+        plumber = pdfplumber.open(plumber_input(data), password="")
         _ = plumber.pages  # builds the page list (page dictionaries only, no content)
     except Exception as exc:
         if "Password" in type(exc).__name__ or "Password" in repr(exc):
@@ -67,20 +67,20 @@ def open_pdf(path: str, data: bytes) -> Opened:
                   resume=lambda start: _pages(path, data, doc, plumber, meta, start))
 
 
-def read_page(path: str, data: bytes, number: int) -> RawPage | None:
+def read_page(path: str, data: FileData, number: int) -> RawPage | None:
     """Page `number` (from 1) of a PDF that `open_pdf` read before, exactly as its page iterator gave it,
     without rendering the pages before it (extractors and evidence crops come back for one page).
     None when the file or the page cannot be read now."""
     try:
-        doc = pdfium.PdfDocument(data, password="")
-    except pdfium.PdfiumError:
+        doc = pdfium.PdfDocument(pdfium_input(data), password="")
+    except (pdfium.PdfiumError, IngestError):
         return None
     plumber = None
     try:
         if not 1 <= number <= len(doc):
             return None
         try:
-            plumber = pdfplumber.open(io.BytesIO(data), password="")
+            plumber = pdfplumber.open(plumber_input(data), password="")
             ppage = plumber.pages[number - 1] if number <= len(plumber.pages) else None
         except Exception:
             ppage = None  # as in open_pdf: no text layer, the page is rendered
@@ -93,13 +93,13 @@ def read_page(path: str, data: bytes, number: int) -> RawPage | None:
         doc.close()
 
 
-def _broken(data: bytes, exc: Exception) -> IngestError:
+def _broken(data: FileData, exc: Exception) -> IngestError:
     kind = "truncated" if not _has_eof(data) else "corrupt"
     return ingest_error(kind, str(exc)[:160])
 
 
-def _has_eof(data: bytes) -> bool:
-    return b"%%EOF" in data[-2048:]
+def _has_eof(data: FileData) -> bool:
+    return b"%%EOF" in tail(data, 2048)
 
 
 def _pdf_meta(doc: pdfium.PdfDocument) -> dict[str, str]:
@@ -110,7 +110,7 @@ def _pdf_meta(doc: pdfium.PdfDocument) -> dict[str, str]:
     return {k: str(v) for k, v in info.items() if k in _META_KEYS and v}
 
 
-def _pages(path: str, data: bytes, doc: pdfium.PdfDocument, plumber, meta: dict[str, str], start: int = 1):
+def _pages(path: str, data: FileData, doc: pdfium.PdfDocument, plumber, meta: dict[str, str], start: int = 1):
     try:
         n_plumber = len(plumber.pages) if plumber is not None else 0
         for index in range(start - 1, len(doc)):
@@ -118,7 +118,7 @@ def _pages(path: str, data: bytes, doc: pdfium.PdfDocument, plumber, meta: dict[
             if index > start - 1 and (index - start + 1) % _PDFIUM_REOPEN_PAGES == 0:
                 # pdfium keeps every stream it loaded (a scan's JPEG) until its document is closed
                 doc.close()
-                doc = pdfium.PdfDocument(data, password="")
+                doc = pdfium.PdfDocument(pdfium_input(data), password="")
             _forget_parsed_streams(plumber)
             try:
                 yield _one_page(path, number, doc, plumber.pages[index] if index < n_plumber else None, meta)

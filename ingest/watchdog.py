@@ -32,8 +32,9 @@ from PIL import Image
 
 from core.records import IngestIssue, SourceFile
 from ingest import limits
-from ingest.backends import PageStream, file_record, open_file
+from ingest.backends import PageStream, failed_source, open_file
 from ingest.messages import ingest_error, issue
+from ingest.ondisk import FileData
 from ingest.pages import RawPage
 
 log = logging.getLogger("dossier.ingest")
@@ -165,7 +166,7 @@ class _Child:
         self.close()
 
 
-def _serve(conn: Connection, path: str, data: bytes, start: int) -> None:
+def _serve(conn: Connection, path: str, data: FileData, start: int) -> None:
     """The child's loop: open the file, send its record, then one item per request until the parent goes."""
     source, opened = open_file(path, data)
     if opened is None:
@@ -222,7 +223,7 @@ def _call(conn: Connection, work: Callable, *args) -> None:
         conn.send((False, f"{type(exc).__name__}: {exc}"[:200]))
 
 
-def read_file(path: str, data: bytes) -> tuple[SourceFile, PageStream]:
+def read_file(path: str, data: FileData) -> tuple[SourceFile, PageStream]:
     """Read one submitted file (see `ingest.backends.open_file`), within the time limits.
 
     Returns the `SourceFile` and a lazy iterator of `RawPage` and per-page `IngestIssue`; a page that
@@ -239,7 +240,7 @@ def read_file(path: str, data: bytes) -> tuple[SourceFile, PageStream]:
     try:
         source, resumable = clock.wait(child.answer)
     except _Stopped as stop:
-        return SourceFile(**file_record(path, data), status="failed", issues=(stop.issue(),)), iter(())
+        return failed_source(path, data, stop.issue()), iter(())
     return source, _pages(path, data, source, child, resumable, clock)
 
 
@@ -262,7 +263,7 @@ class _Clock:
             self.spent += time.monotonic() - start
 
 
-def _pages(path: str, data: bytes, source: SourceFile, child: _Child | None, resumable: bool,
+def _pages(path: str, data: FileData, source: SourceFile, child: _Child | None, resumable: bool,
            clock: _Clock) -> Iterator[RawPage | IngestIssue]:
     last = 0  # the number of the last page given
     try:
@@ -290,7 +291,7 @@ def _pages(path: str, data: bytes, source: SourceFile, child: _Child | None, res
             child.close()
 
 
-def _resumed(path: str, data: bytes, start: int, source: SourceFile, resumable: bool,
+def _resumed(path: str, data: FileData, start: int, source: SourceFile, resumable: bool,
              clock: _Clock) -> tuple[_Child | None, IngestIssue | None]:
     """A new child reading from page `start`; or none, with an issue when pages are left unread."""
     if source.pages and start > source.pages:

@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw
 
 from core.crops import FOLDER, crop_name  # noqa: F401  (re-exported: the reports look crops up by it)
 from core.records import Dossier, Evidence, PageText, Report
+from ingest.ondisk import FileData, pdfium_input, whole
 
 log = logging.getLogger("dossier.reports")
 
@@ -45,11 +46,11 @@ def evidence_items(report: Report) -> list[Evidence]:
     return items
 
 
-def write_evidence(report: Report, dossier: Dossier, images, members: dict[str, bytes], folder: Path) -> int:
+def write_evidence(report: Report, dossier: Dossier, images, members: dict[str, FileData], folder: Path) -> int:
     """Write the crops of `report`'s evidence into `folder/evidence/`; returns how many were written.
 
-    `images` is the extraction's `extract.images.MemberImages`; `members` the package's bytes (path →
-    bytes) for text-layer PDF pages. Never raises for one bad page: that crop is left out and logged.
+    `images` is the extraction's `extract.images.MemberImages`; `members` the package's files (path →
+    bytes, or the file on disk) for text-layer PDF pages. Never raises for one bad page: that crop is left out and logged.
     """
     wanted: dict[tuple[str, int, int], dict[str, Evidence]] = defaultdict(dict)
     for ev in evidence_items(report):
@@ -87,7 +88,7 @@ def write_evidence(report: Report, dossier: Dossier, images, members: dict[str, 
     return written
 
 
-def _revision(file: str, revision: int, images, members: dict[str, bytes]) -> tuple:
+def _revision(file: str, revision: int, images, members: dict[str, FileData]) -> tuple:
     """(images, members) showing the file as it stood in `revision` (0: as submitted): an earlier revision
     of an incrementally saved PDF is its bytes up to that revision's %%EOF, rendered like the file itself."""
     if not revision:
@@ -95,20 +96,21 @@ def _revision(file: str, revision: int, images, members: dict[str, bytes]) -> tu
     from extract.forensics_pdf import revision_ends
     from extract.images import MemberImages
 
-    ends = revision_ends(members[file]) if file in members else []
+    data = whole(members[file]) if file in members else b""
+    ends = revision_ends(data)
     if revision >= len(ends):  # not an earlier revision of this file: no picture rather than the wrong one
         raise ValueError(f"no earlier revision {revision} of {len(ends)}")
-    earlier = {file: members[file][:ends[revision - 1]]}
+    earlier = {file: data[:ends[revision - 1]]}
     return MemberImages(earlier), earlier
 
 
-def _page_image(page: PageText, images, members: dict[str, bytes]) -> tuple[Image.Image | None, float]:
+def _page_image(page: PageText, images, members: dict[str, FileData]) -> tuple[Image.Image | None, float]:
     if page.source.startswith("ocr:"):
         return images.colour_only(page), 1.0
     if page.source == "text_layer" and page.file in members:
         import pypdfium2 as pdfium
 
-        doc = pdfium.PdfDocument(members[page.file])
+        doc = pdfium.PdfDocument(pdfium_input(members[page.file]))
         try:
             bitmap = doc[page.page - 1].render(scale=PDF_SCALE)
             return bitmap.to_pil().convert("RGB"), PDF_SCALE

@@ -203,3 +203,50 @@ def test_the_render_store_counts_the_memory_pillow_takes_for_a_page():
                              cwd=Path(__file__).resolve().parents[1])
         grown, counted = (int(v) for v in run.stdout.split())
         assert abs(grown - counted) < 0.05 * counted, (mode, grown, counted)
+
+
+def _folder_package(tmp_path: Path, data: bytes, name: str = "scan.pdf"):
+    from ingest import find_packages, iter_members
+
+    (tmp_path / "batch" / "张伟").mkdir(parents=True)
+    (tmp_path / "batch" / "张伟" / name).write_bytes(data)
+    ref = next(r for r in find_packages(tmp_path / "batch") if r.key == "张伟")
+    (member,) = iter_members(ref)
+    return member
+
+
+def test_a_folders_pdf_stays_on_disk_and_reads_as_its_bytes_do(tmp_path):
+    # a 200-page scan is a 70 MB file: held by the worker (and its reader) for the whole package it cost
+    # what the pages cost; left on disk, pdfium and pdfplumber read only what they parse
+    import hashlib
+
+    from extract.images import MemberImages
+    from ingest.ondisk import OnDisk
+
+    data = scan_pdf(3)
+    member = _folder_package(tmp_path, data)
+    assert isinstance(member.source, OnDisk) and member.data == data
+    assert member.held().source == data  # for a worker on another machine: the bytes themselves
+    on_disk, pages = read_file(member.path, member.source)
+    in_memory, expected = read_file(member.path, data)
+    assert on_disk == in_memory and on_disk.sha256 == hashlib.sha256(data).hexdigest()
+    assert on_disk.format == "pdf" and on_disk.status == "ok" and on_disk.pages == 3
+    pages, expected = list(pages), list(expected)
+    assert [p.image.tobytes() for p in pages] == [p.image.tobytes() for p in expected]
+    ocr_page = PageText(file=member.path, page=2, width=1, height=1, source="ocr:rapidocr@1")
+    again = MemberImages({member.path: member.source})._raw(ocr_page)
+    assert again.image.tobytes() == expected[1].image.tobytes()
+
+
+def test_a_file_changed_on_disk_during_the_check_is_reported_not_mixed(tmp_path):
+    member = _folder_package(tmp_path, scan_pdf(2))
+    path = member.source.path
+    path.write_bytes(scan_pdf(3))  # replaced by a clerk while the batch runs
+    os.utime(path, ns=(member.source.mtime_ns + 10**9, member.source.mtime_ns + 10**9))
+    source, pages = read_file(member.path, member.source)
+    assert source.status == "failed" and list(pages) == []
+    assert "changed on disk" in source.issues[0].message
+    ocr_page = PageText(file=member.path, page=1, width=1, height=1, source="ocr:rapidocr@1")
+    from extract.images import MemberImages
+
+    assert MemberImages({member.path: member.source}).get(ocr_page) is None  # no pixels of the other file
