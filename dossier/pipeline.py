@@ -31,6 +31,7 @@ from extract.pagetext import to_page_text
 from extract.run import extract_dossier
 from ingest import Member, PackageRef, find_batch_files, find_packages, iter_members, limits, read_file, settle
 from ingest.ondisk import FileData, sha256_of
+from ingest.packages import package_bytes
 from ingest.watchdog import map_large_buffers
 from reports import build_report, write_batch, write_report
 from reports.evidence import share_evidence, write_evidence
@@ -308,7 +309,10 @@ def run_batch(
             progress(len(results), len(refs), ref.key)
 
     check = partial(check_job, options=options, batch_pages=batch_pages)
-    for job, outcome in executor.map_unordered(check, _jobs(refs, executor.ships_packages, done)):
+    # the largest packages first: a large one started last would keep one worker busy while the
+    # others wait at the end (reports and batch.json keep the batch's order)
+    largest_first = sorted(refs, key=package_bytes, reverse=True)
+    for job, outcome in executor.map_unordered(check, _jobs(largest_first, executor.ships_packages, done)):
         # anything but a result: the worker died or the task could not run there
         done(job.ref, outcome if isinstance(outcome, PackageResult) else failed_result(job.ref, outcome))
     reports = {key: result.report for key, result in results.items()}

@@ -27,6 +27,17 @@ class PackageRef:
     kind: PackageKind
 
 
+def package_bytes(ref: PackageRef) -> int:
+    """The package's size on disk (a folder's files summed, links not followed): what its checking will
+    cost, roughly, known without reading it. 0 when it cannot be measured."""
+    try:
+        if ref.kind != "dir":
+            return ref.path.stat().st_size
+        return sum(f.stat().st_size for f in ref.path.rglob("*") if f.is_file() and not f.is_symlink())
+    except OSError:
+        return 0
+
+
 def is_junk(name: str, size: int | None = None) -> bool:
     """OS/Office litter: .DS_Store, Thumbs.db, desktop.ini, AppleDouble '._x', Office '~$x' owner files."""
     base = name.rstrip("/").rsplit("/", 1)[-1]

@@ -4,6 +4,7 @@ own package. One fixture batch (two applicants) is checked once locally and comp
 import json
 import os
 import socket
+import zipfile
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -190,3 +191,35 @@ def test_an_unreachable_scheduler_says_how_to_start_one(batch, tmp_path, capsys)
     assert code == 9
     assert address in err and "dask scheduler" in err and "dask worker" in err
     assert not (tmp_path / "o").exists()
+
+
+class _Recording:
+    """An executor that runs nothing: it notes the order jobs come in and fails each one."""
+
+    ships_packages = False
+
+    def __init__(self):
+        self.order: list[str] = []
+
+    def map_unordered(self, fn, jobs):
+        for job in jobs:
+            self.order.append(job.ref.key)
+            yield job, RuntimeError("not run")
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_largest_packages_go_to_the_workers_first_and_reports_keep_the_batchs_order(tmp_path):
+    # a large package started last keeps one worker busy while the others wait at the end of the batch
+    batch = tmp_path / "batch"
+    for key, size in (("a-small", 1_000), ("b-large", 90_000), ("c-medium", 30_000)):
+        (batch / key).mkdir(parents=True)
+        (batch / key / "scan.pdf").write_bytes(b"%PDF-1.4\n" + bytes(size))
+    with zipfile.ZipFile(batch / "d-zip.zip", "w") as z:
+        z.writestr("d-zip/x.pdf", os.urandom(60_000))  # stored random bytes: the zip's size on disk
+    executor = _Recording()
+    reports = run_batch(batch, tmp_path / "out", Options(), executor=executor)
+    assert executor.order == ["b-large", "d-zip", "c-medium", "a-small"]
+    assert [r.applicant for r in reports] == ["a-small", "b-large", "c-medium", "d-zip"]
+    assert all(r.verdict for r in reports)  # every package listed, failed with the reason
