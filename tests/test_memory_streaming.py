@@ -250,3 +250,40 @@ def test_a_file_changed_on_disk_during_the_check_is_reported_not_mixed(tmp_path)
     from extract.images import MemberImages
 
     assert MemberImages({member.path: member.source}).get(ocr_page) is None  # no pixels of the other file
+
+
+def test_a_new_reader_goes_on_every_few_pages_and_the_pages_are_the_same(monkeypatch):
+    # what one reader keeps of a file grows with the pages it read: a fresh one takes over every few
+    from ingest import watchdog
+    from ingest.pdf import open_pdf
+
+    monkeypatch.setattr(watchdog, "READER_PAGES", 3)
+    data = scan_pdf(8)
+    readers = []
+    real = watchdog._Child
+
+    def counted(*args):
+        readers.append(args[-1])  # the page each reader starts from
+        return real(*args)
+
+    monkeypatch.setattr(watchdog, "_Child", counted)
+    source, stream = read_file("scan.pdf", data)
+    pages = list(stream)
+    assert readers == [1, 4, 7] and source.status == "ok"
+    direct = list(open_pdf("scan.pdf", data).pages_iter)
+    assert [p.page for p in pages] == list(range(1, 9))
+    assert [p.image.tobytes() for p in pages] == [p.image.tobytes() for p in direct]
+
+
+def test_a_file_changed_between_two_readers_leaves_the_rest_unread_with_the_reason(tmp_path, monkeypatch):
+    from ingest import watchdog
+
+    monkeypatch.setattr(watchdog, "READER_PAGES", 2)
+    member = _folder_package(tmp_path, scan_pdf(5))
+    source, stream = read_file(member.path, member.source)
+    first = [next(stream), next(stream)]
+    member.source.path.write_bytes(scan_pdf(6))  # replaced while its pages are read
+    rest = list(stream)
+    assert [p.page for p in first] == [1, 2] and source.status == "ok"
+    assert len(rest) == 1 and rest[0].category == "corrupt"
+    assert "changed on disk" in rest[0].message and "pages from 3 on not read" in rest[0].message
