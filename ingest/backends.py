@@ -1,10 +1,10 @@
 """Dispatch of `read_file` to format backends, registered by decorator.
 
-A backend is a callable `(path, data) -> Opened`; `data` is the file's bytes, or for a backend
-registered in `LAZY_FORMATS` possibly the file on disk (`ingest.ondisk.OnDisk`), opened by path. It validates the whole file up front (so the
-`SourceFile` status is right when returned) and raises `IngestError` when the file as a whole
-cannot be used; pages come lazily from `Opened.pages_iter`, one at a time, with per-page failures
-yielded as `IngestIssue(stage="render", page=N)`. `open_file` runs a backend here, without a time
+A backend is a callable `(path, data) -> Opened`; `data` is the file's bytes, or for a format in
+`LAZY_FORMATS` possibly the file on disk (`ingest.ondisk.OnDisk`), opened by path. It validates the
+whole file up front (so the `SourceFile` status is right when returned) and raises `IngestError`
+when the file as a whole cannot be used; pages come lazily from `Opened.pages_iter`, one at a time,
+with per-page failures yielded as `IngestIssue(stage="render", page=N)`. `open_file` runs a backend here, without a time
 limit; `ingest.watchdog.read_file` runs it in a child process under `limits.READ_*_SECONDS`.
 """
 from __future__ import annotations
@@ -48,9 +48,9 @@ def open_file(path: str, data: FileData) -> tuple[SourceFile, Opened | None]:
     """Open one submitted file in this process, with no time limit (`ingest.read_file` adds one).
 
     `path` is the path inside the package (only used for provenance and, for OLE2 files, to name
-    the old Office kind); `data` its bytes or the file on disk. Returns the `SourceFile` (sha256, size, format from
-    content, page count when cheap, status ok/partial/failed with issues) and what the backend opened
-    (its lazy iterator of `RawPage` and per-page `IngestIssue`), None for a failed file.
+    the old Office kind); `data` its bytes or the file on disk. Returns the `SourceFile` (sha256,
+    size, format from content, page count when cheap, status ok/partial/failed with issues) and what
+    the backend opened (its lazy iterator of `RawPage` and per-page `IngestIssue`), None for a failed file.
     """
     try:
         base = file_record(path, data)

@@ -1,9 +1,9 @@
 """The files of one package, safely: `iter_members(ref)`.
 
 Nothing is extracted to disk and the originals are opened read-only. A folder's file stays on disk
-(`ingest.ondisk.OnDisk`, read when a reader needs it); a zip's members are held as bytes. Members that are refused
-(unsafe path, too large, too many, nested too deep, encrypted, unreadable) come out as failed
-`SourceFile`s, so every submitted file appears in the report.
+(`ingest.ondisk.OnDisk`, read when a reader needs it); a zip's members are held as bytes. Members
+that are refused (unsafe path, too large, too many, nested too deep, encrypted, unreadable) come out
+as failed `SourceFile`s, so every submitted file appears in the report.
 """
 from __future__ import annotations
 

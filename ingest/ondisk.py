@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ingest.sniff import ZIP_MAGICS, detect_format
 
+CHANGED = "the file was changed on disk or removed during the check; check it again"
 SNIFF_BYTES = 4 * 1024 * 1024  # as much as `detect_format` looks at, except a zip's directory
 
 
@@ -32,16 +33,19 @@ class OnDisk:
         st = path.stat()
         return cls(path, st.st_size, st.st_mtime_ns)
 
+    def unchanged(self) -> bool:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return False
+        return (st.st_size, st.st_mtime_ns) == (self.size, self.mtime_ns)
+
     def check(self) -> None:
         """Raises IngestError (category "corrupt") when the file changed or went since ingest found it."""
         from ingest.messages import ingest_error
 
-        try:
-            st = self.path.stat()
-        except OSError as exc:
-            raise ingest_error("corrupt", f"the file went during the check: {exc}") from exc
-        if (st.st_size, st.st_mtime_ns) != (self.size, self.mtime_ns):
-            raise ingest_error("corrupt", "the file was changed on disk during the check; check it again")
+        if not self.unchanged():
+            raise ingest_error("corrupt", CHANGED)
 
     def read(self, start: int = 0, length: int | None = None) -> bytes:
         """The file's bytes (or `length` of them from `start`; a negative start counts from the end)."""

@@ -16,7 +16,7 @@ from core.errors import IngestError
 from ingest import limits
 from ingest.backends import Opened, format_backends
 from ingest.messages import ingest_error, issue
-from ingest.ondisk import FileData, pdfium_input, plumber_input, tail
+from ingest.ondisk import CHANGED, FileData, OnDisk, pdfium_input, plumber_input, tail
 from ingest.pages import RawPage
 from ingest.pdf_text import group_lines
 
@@ -121,11 +121,17 @@ def _pages(path: str, data: FileData, doc: pdfium.PdfDocument, plumber, meta: di
                 doc = pdfium.PdfDocument(pdfium_input(data), password="")
             _forget_parsed_streams(plumber)
             try:
-                yield _one_page(path, number, doc, plumber.pages[index] if index < n_plumber else None, meta)
+                item = _one_page(path, number, doc, plumber.pages[index] if index < n_plumber else None, meta)
             except IngestError as err:
-                yield issue("page", err.args[0][:200], stage="render", page=number, category=err.category)
+                item = issue("page", err.args[0][:200], stage="render", page=number, category=err.category)
             except Exception as exc:
-                yield issue("page", f"{type(exc).__name__}: {exc}"[:200], stage="render", page=number)
+                item = issue("page", f"{type(exc).__name__}: {exc}"[:200], stage="render", page=number)
+            if isinstance(data, OnDisk) and not data.unchanged():
+                # the parsers read a file on disk as they go: what they read now is another file's bytes
+                yield issue("corrupt", f"{CHANGED}; pages from {number} on not read", stage="render")
+                return
+            yield item
+            item = None
     finally:
         if plumber is not None:
             plumber.close()

@@ -11,9 +11,11 @@ the file (the caller's OCR between its pages not counted), the rest of it is lis
 call the same way, for bytes ingest never read (an earlier revision of a PDF, rendered later).
 
 Memory stays flat in the page count on both sides: between two pages the worker and the child give
-glibc's freed heap back (`release_freed_memory`), the child freezes the worker's objects it
-inherits, so that its garbage collector does not write to (and so copy) every page of them, and a
-PDF's reader hands over to a new one every `READER_PAGES` pages.
+glibc's freed heap back (`release_freed_memory`), and the child freezes the worker's objects it
+inherits, so that its garbage collector does not write to (and so copy) every page of them. (A
+fresh reader every 32 pages made it worse, bench/memory.py: 157 -> 194 MB for the reader on 200
+pages. A reader's own memory is mostly the worker's pages it shares at the fork and keeps once the
+worker writes to them; a reader forked after the OCR engine loaded shares, and so keeps, more.)
 """
 from __future__ import annotations
 
@@ -224,9 +226,6 @@ def _call(conn: Connection, work: Callable, *args) -> None:
         conn.send((False, f"{type(exc).__name__}: {exc}"[:200]))
 
 
-READER_PAGES = 32  # pages one reader child gives before a new one goes on from the next page (PDF)
-
-
 def read_file(path: str, data: FileData) -> tuple[SourceFile, PageStream]:
     """Read one submitted file (see `ingest.backends.open_file`), within the time limits.
 
@@ -270,7 +269,6 @@ class _Clock:
 def _pages(path: str, data: FileData, source: SourceFile, child: _Child | None, resumable: bool,
            clock: _Clock) -> Iterator[RawPage | IngestIssue]:
     last = 0  # the number of the last page given
-    given = 0  # pages given by the readers
     try:
         while child is not None:
             release_freed_memory()  # what the caller freed of the last page (its pixels, its OCR)
@@ -289,16 +287,8 @@ def _pages(path: str, data: FileData, source: SourceFile, child: _Child | None, 
             if item is None:
                 return
             last = item.page or last
-            given += 1
             yield item
             item = None  # not held while the next page is read
-            if resumable and given % READER_PAGES == 0:
-                # a fresh reader from the next page on: what one keeps of the file (the parsers' page
-                # lists and object caches, its heap's holes) grows with the pages it read
-                child.close()
-                child, problem = _resumed(path, data, last + 1, source, resumable, clock)
-                if problem is not None:
-                    yield problem
     finally:
         if child is not None:
             child.close()

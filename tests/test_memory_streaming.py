@@ -252,38 +252,35 @@ def test_a_file_changed_on_disk_during_the_check_is_reported_not_mixed(tmp_path)
     assert MemberImages({member.path: member.source}).get(ocr_page) is None  # no pixels of the other file
 
 
-def test_a_new_reader_goes_on_every_few_pages_and_the_pages_are_the_same(monkeypatch):
-    # what one reader keeps of a file grows with the pages it read: a fresh one takes over every few
-    from ingest import watchdog
-    from ingest.pdf import open_pdf
-
-    monkeypatch.setattr(watchdog, "READER_PAGES", 3)
-    data = scan_pdf(8)
-    readers = []
-    real = watchdog._Child
-
-    def counted(*args):
-        readers.append(args[-1])  # the page each reader starts from
-        return real(*args)
-
-    monkeypatch.setattr(watchdog, "_Child", counted)
-    source, stream = read_file("scan.pdf", data)
-    pages = list(stream)
-    assert readers == [1, 4, 7] and source.status == "ok"
-    direct = list(open_pdf("scan.pdf", data).pages_iter)
-    assert [p.page for p in pages] == list(range(1, 9))
-    assert [p.image.tobytes() for p in pages] == [p.image.tobytes() for p in direct]
 
 
-def test_a_file_changed_between_two_readers_leaves_the_rest_unread_with_the_reason(tmp_path, monkeypatch):
-    from ingest import watchdog
-
-    monkeypatch.setattr(watchdog, "READER_PAGES", 2)
-    member = _folder_package(tmp_path, scan_pdf(5))
+def test_a_pdf_changed_on_disk_while_its_pages_are_read_is_not_mixed_in(tmp_path):
+    # pdfium and pdfplumber read a file on disk as they parse it: a file rewritten under them would give
+    # the other file's bytes at the first one's offsets
+    member = _folder_package(tmp_path, scan_pdf(4))
     source, stream = read_file(member.path, member.source)
-    first = [next(stream), next(stream)]
-    member.source.path.write_bytes(scan_pdf(6))  # replaced while its pages are read
+    first = next(stream)
+    member.source.path.write_bytes(scan_pdf(5))  # replaced while its pages are read
     rest = list(stream)
-    assert [p.page for p in first] == [1, 2] and source.status == "ok"
-    assert len(rest) == 1 and rest[0].category == "corrupt"
-    assert "changed on disk" in rest[0].message and "pages from 3 on not read" in rest[0].message
+    assert first.page == 1 and source.status == "ok"
+    assert [(i.category, i.page) for i in rest] == [("corrupt", None)]
+    assert "changed on disk" in rest[0].message and "pages from 2 on not read" in rest[0].message
+
+
+def test_a_file_changed_before_a_new_reader_goes_on_leaves_the_rest_unread(tmp_path, monkeypatch):
+    # after a page that never loads a new reader goes on from the next page: it opens the file again,
+    # and a file that is no longer the one whose first pages were read is not mixed in
+    import threading
+
+    from test_ingest_limits import self_drawing_update
+
+    monkeypatch.setattr(limits, "READ_PAGE_SECONDS", 3.0)
+    member = _folder_package(tmp_path, self_drawing_update(scan_pdf(4), [2]))
+    source, stream = read_file(member.path, member.source)
+    first = next(stream)
+    # replaced while the reader is stuck on page 2 (its form draws itself): the new reader finds it
+    threading.Timer(1.0, member.source.path.write_bytes, (scan_pdf(5),)).start()
+    rest = list(stream)
+    assert first.page == 1 and source.status == "ok"
+    assert [(i.category, i.page) for i in rest] == [("timeout", 2), ("corrupt", None)]
+    assert "changed on disk" in rest[1].message and "pages from 3 on not read" in rest[1].message
