@@ -309,12 +309,16 @@ def run_batch(
             progress(len(results), len(refs), ref.key)
 
     check = partial(check_job, options=options, batch_pages=batch_pages)
+    stored = StoredResults(options, batch_pages)
     # the largest packages first: a large one started last would keep one worker busy while the
     # others wait at the end (reports and batch.json keep the batch's order)
     largest_first = sorted(refs, key=package_bytes, reverse=True)
-    for job, outcome in executor.map_unordered(check, _jobs(largest_first, executor.ships_packages, done)):
+    for job, outcome in executor.map_unordered(check, _jobs(largest_first, executor.ships_packages, done, stored)):
         # anything but a result: the worker died or the task could not run there
-        done(job.ref, outcome if isinstance(outcome, PackageResult) else failed_result(job.ref, outcome))
+        result = outcome if isinstance(outcome, PackageResult) else failed_result(job.ref, outcome)
+        if executor.ships_packages:  # its worker kept it in its own cache: this machine's too
+            stored.put(job.ref, result)
+        done(job.ref, result)
     reports = {key: result.report for key, result in results.items()}
     prints = {key: result.fingerprint for key, result in results.items() if result.fingerprint is not None}
     # the checks across applicants (duplicates, plagiarism): their findings join the reports, verdicts again
@@ -331,12 +335,48 @@ def run_batch(
     return ordered
 
 
+class StoredResults:
+    """Packages' results in this machine's cache, looked up by the driver before any worker is asked:
+    a re-run of an unchanged batch starts no worker at all (their start and imports were a third of a
+    warm re-run's time). The key is `package_key`, as a worker computes it."""
+
+    def __init__(self, options: Options, batch_pages: tuple[PageText, ...]):
+        self.options, self.batch_pages = options, batch_pages
+        self.on = options.use_cache and options.reuse_packages
+        self._keys: dict[str, str] = {}
+        if self.on:
+            ocr_cache.configure(options.cache, enabled=True)
+
+    def get(self, ref: PackageRef) -> PackageResult | None:
+        if not self.on:
+            return None
+        try:
+            key = package_key(ref, tuple(iter_members(ref)), self.options, self.batch_pages)
+            self._keys[ref.key] = key
+            stored = ocr_cache.PackageResults().get(key)
+            return unpack_result(stored) if stored is not None else None
+        except Exception as exc:  # noqa: BLE001 — a package that cannot be looked up is checked
+            log.warning("no cached result for %s: %s", ref.key, exc)
+            return None
+
+    def put(self, ref: PackageRef, result: PackageResult) -> None:
+        key = self._keys.get(ref.key)
+        if self.on and key is not None and keep_result(result):
+            ocr_cache.PackageResults().put(key, pack_result(result))
+
+
 def _jobs(
-    refs: list[PackageRef], ships: bool, done: Callable[[PackageRef, PackageResult], None]
+    refs: list[PackageRef], ships: bool, done: Callable[[PackageRef, PackageResult], None],
+    stored: StoredResults | None = None,
 ) -> Iterator[PackageJob]:
     """One job per package, with its bytes when the workers may not see the batch folder. A package
-    that cannot be read here is reported failed at once (`done`) instead of sent."""
+    whose result is in this machine's cache, or that cannot be read here, is done at once (`done`)
+    instead of sent."""
     for ref in refs:
+        hit = stored.get(ref) if stored is not None else None
+        if hit is not None:
+            done(ref, hit)
+            continue
         if not ships:
             yield PackageJob(ref)
             continue
