@@ -53,12 +53,47 @@ def write_report(report: Report, out: Path, rules: NoticeRules | None = None) ->
         view = applicant_view(report, rules, folder)
         (folder / "report.html").write_text(render_report_html(view), encoding="utf-8")
         try:  # its own try: a failed Word report keeps the HTML
-            write_docx(view, folder / "report.docx", folder)
+            _write_docx(view, report, rules, folder)
         except Exception as exc:
             log.exception("cannot write report.docx of %s: %s", report.applicant, exc)
     except Exception as exc:  # the JSON report stands; the reviewer sees the problem in the log and index
         log.exception("cannot write the reports of %s: %s", report.applicant, exc)
     return path
+
+
+DOCX_KIND = "docx"
+
+
+def _write_docx(view, report: Report, rules: NoticeRules, folder: Path) -> None:
+    """report.docx, from the OCR cache's folder when the same report was drawn before with the same
+    rules, crops and code (python-docx took ~0.5 s a report: most of a re-run of an unchanged batch)."""
+    from extract.ocr import cache as store
+
+    path = folder / "report.docx"
+    cache = store.current()
+    key = _docx_key(report, rules, folder) if cache is not None else None
+    drawn = cache.get(DOCX_KIND, key) if key is not None else None
+    if drawn is not None:
+        part = path.with_name(path.name + ".part")
+        part.write_bytes(drawn)
+        part.replace(path)
+        return
+    write_docx(view, path, folder)
+    if key is not None:
+        cache.put(DOCX_KIND, key, path.read_bytes())
+
+
+def _docx_key(report: Report, rules: NoticeRules, folder: Path) -> str:
+    """What a Word report is drawn from: the report, the rules, the crops in its evidence folder (their
+    bytes are embedded) and the installed code and libraries."""
+    import hashlib
+
+    from extract.ocr.cache import installed_code_version
+
+    crops = sorted((p.name, hashlib.sha256(p.read_bytes()).hexdigest())
+                   for p in (folder / "evidence").glob("*") if p.is_file())
+    parts = [DOCX_KIND, report.model_dump_json(), rules.model_dump_json(), crops, installed_code_version()]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
 def write_batch(

@@ -156,3 +156,38 @@ def test_the_timeline_charts_are_pictures_in_the_word_report(tmp_path):
     assert len(doc.inline_shapes) == 2  # no crops here: both pictures are the charts
     assert all(abs(s.width - Cm(17)) < Cm(0.1) for s in doc.inline_shapes)
     assert any("共 4 个工作日" in p.text for p in doc.paragraphs)
+
+
+def test_a_word_report_drawn_before_comes_from_the_cache_and_a_changed_crop_draws_it_again(tmp_path):
+    """python-docx took most of a re-run of an unchanged batch: the same report, rules, crops and code
+    give the bytes drawn before; anything else is drawn afresh."""
+    from extract.ocr import cache
+    from reports.writer import DOCX_KIND, write_report
+
+    cache.configure(str(tmp_path / "cache"))
+    try:
+        ev = Evidence(file="scan0001.pdf", page=1, bbox=(10, 10, 200, 40), text="2023年度", confidence=0.95)
+        report = Report(applicant="王小明-测试单位", verdict="ineligible", findings=(
+            Finding(rule="APPR.COUNT", severity="block", field="appraisals", message="考核次数不足",
+                    clause="三(五)", evidence=(ev,)),))
+        outs = [tmp_path / f"out{n}" for n in range(3)]
+        for out in outs:
+            _jpeg(out / report.applicant / FOLDER / crop_name(ev))
+        Image.new("RGB", (400, 60), "grey").save(outs[2] / report.applicant / FOLDER / crop_name(ev), "JPEG")
+        store = cache.current()
+        write_report(report, outs[0])
+        assert store.misses[DOCX_KIND] == 1 and store.hits[DOCX_KIND] == 0
+        write_report(report, outs[1])
+        assert store.hits[DOCX_KIND] == 1
+        docx = [out / report.applicant / "report.docx" for out in outs]
+        assert docx[1].read_bytes() == docx[0].read_bytes()
+        write_report(report, outs[2])  # another crop: drawn again, with that crop in it
+        assert store.misses[DOCX_KIND] == 2
+        assert len(Document(str(docx[2])).inline_shapes) == 1 and docx[2].read_bytes() != docx[0].read_bytes()
+        changed = report.model_copy(update={"verdict": "eligible"})
+        write_report(changed, outs[1])
+        assert store.misses[DOCX_KIND] == 3
+        body = "\n".join(p.text for p in Document(str(docx[1])).paragraphs)
+        assert VERDICT_ZH["eligible"] in body and VERDICT_ZH["ineligible"] not in body
+    finally:
+        cache.configure(None)
