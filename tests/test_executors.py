@@ -16,6 +16,7 @@ from distributed import KilledWorker, LocalCluster
 from dossier.cli import main
 from dossier.executors import DaskExecutor, LocalExecutor
 from dossier.pipeline import Options, run_batch
+from unrun import NothingRuns
 
 pytestmark = pytest.mark.xdist_group("executors")
 
@@ -122,7 +123,8 @@ def test_a_dask_cluster_gives_the_reports_and_evidence_of_local_processes(batch,
     out = batch.parent / "dask-out"
     client = DaskExecutor(cluster[0])
     try:
-        run_batch(batch, out, Options(), executor=ShipThenHide(client, batch))
+        # not served from this machine's cache (an earlier run may have filled it): checked on the cluster
+        run_batch(batch, out, Options(reuse_packages=False), executor=ShipThenHide(client, batch))
     finally:
         client.close()
     local, remote = reports(local_out), reports(out)
@@ -141,7 +143,7 @@ def test_a_task_that_raises_fails_its_package_only(batch, local_out, cluster):
     out = batch.parent / "raise-out"
     client = DaskExecutor(cluster[0])
     try:
-        run_batch(batch, out, Options(), executor=FailingFor(client, keys[0]))
+        run_batch(batch, out, Options(reuse_packages=False), executor=FailingFor(client, keys[0]))
     finally:
         client.close()
     got = reports(out)
@@ -193,23 +195,6 @@ def test_an_unreachable_scheduler_says_how_to_start_one(batch, tmp_path, capsys)
     assert not (tmp_path / "o").exists()
 
 
-class _Recording:
-    """An executor that runs nothing: it notes the order jobs come in and fails each one."""
-
-    ships_packages = False
-
-    def __init__(self):
-        self.order: list[str] = []
-
-    def map_unordered(self, fn, jobs):
-        for job in jobs:
-            self.order.append(job.ref.key)
-            yield job, RuntimeError("not run")
-
-    def close(self) -> None:
-        pass
-
-
 def test_the_largest_packages_go_to_the_workers_first_and_reports_keep_the_batchs_order(tmp_path):
     # a large package started last keeps one worker busy while the others wait at the end of the batch
     batch = tmp_path / "batch"
@@ -218,8 +203,8 @@ def test_the_largest_packages_go_to_the_workers_first_and_reports_keep_the_batch
         (batch / key / "scan.pdf").write_bytes(b"%PDF-1.4\n" + bytes(size))
     with zipfile.ZipFile(batch / "d-zip.zip", "w") as z:
         z.writestr("d-zip/x.pdf", os.urandom(60_000))  # stored random bytes: the zip's size on disk
-    executor = _Recording()
+    executor = NothingRuns()
     reports = run_batch(batch, tmp_path / "out", Options(), executor=executor)
-    assert executor.order == ["b-large", "d-zip", "c-medium", "a-small"]
+    assert executor.asked == ["b-large", "d-zip", "c-medium", "a-small"]
     assert [r.applicant for r in reports] == ["a-small", "b-large", "c-medium", "d-zip"]
     assert all(r.verdict for r in reports)  # every package listed, failed with the reason

@@ -25,6 +25,7 @@ from extract.ocr.rapid import RapidOcr
 from ingest import PackageRef
 from ingest.pages import RawPage
 from ocr_pages import DPI, render_page
+from unrun import NothingRuns
 
 DOSSIER = str(Path(sys.executable).parent / "dossier")
 
@@ -282,23 +283,6 @@ def test_a_kept_result_comes_back_as_it_went(tmp_path):
     assert unpack_result(pack_result(PackageResult(report, None, {}))).fingerprint is None
 
 
-class _NothingRuns:
-    """An executor that fails every job it is given, and notes which (none, when the driver found them)."""
-
-    ships_packages = False
-
-    def __init__(self):
-        self.asked: list[str] = []
-
-    def map_unordered(self, fn, jobs):
-        for job in jobs:
-            self.asked.append(job.ref.key)
-            yield job, RuntimeError("a worker was asked")
-
-    def close(self) -> None:
-        pass
-
-
 def test_a_rerun_of_an_unchanged_batch_asks_no_worker(tmp_path, one_page_batch):
     # the driver finds every package's result in its cache before any worker starts (a warm re-run
     # spent a third of its time starting workers and importing the pipeline in them)
@@ -307,7 +291,7 @@ def test_a_rerun_of_an_unchanged_batch_asks_no_worker(tmp_path, one_page_batch):
 
     options = Options(cache=str(tmp_path / "cache"))
     first = run_batch(one_page_batch, tmp_path / "out1", options, executor=LocalExecutor(1))
-    executor = _NothingRuns()
+    executor = NothingRuns()
     again = run_batch(one_page_batch, tmp_path / "out2", options, executor=executor)
     assert executor.asked == [] and again == first
     key = "张伟-晋城煤业"
@@ -316,10 +300,10 @@ def test_a_rerun_of_an_unchanged_batch_asks_no_worker(tmp_path, one_page_batch):
     shutil.copytree(one_page_batch, changed)
     with Image.open(changed / key / "评审表.png") as img:
         img.rotate(180).save(changed / key / "评审表.png", dpi=(DPI, DPI))  # another file: checked again
-    executor = _NothingRuns()
+    executor = NothingRuns()
     run_batch(changed, tmp_path / "out3", options, executor=executor)
     assert executor.asked == [key]
-    no_reuse = _NothingRuns()
+    no_reuse = NothingRuns()
     run_batch(one_page_batch, tmp_path / "out4", Options(cache=str(tmp_path / "cache"), reuse_packages=False),
               executor=no_reuse)
     assert no_reuse.asked == [key]
