@@ -185,19 +185,18 @@ def check_job(job: PackageJob, options: Options, batch_pages: tuple[PageText, ..
     before from the same files, rules, engine and code comes back from the cache (`PackageResults`)."""
     worker_init()
     ocr_cache.configure(options.cache, enabled=options.use_cache)
-    if not (options.use_cache and options.reuse_packages):
+    stored = StoredResults(options, batch_pages)
+    if not stored.on:
         return _check_job(job, options, batch_pages)
     try:
         members = job.members if job.members is not None else tuple(iter_members(job.ref))
-        key = package_key(job.ref, members, options, batch_pages)
     except Exception:  # noqa: BLE001 — an unreadable package fails the usual way, and is not kept
         return _check_job(job, options, batch_pages)
-    stored = ocr_cache.PackageResults().get(key)
-    if stored is not None:
-        return unpack_result(stored)
+    hit = stored.get(job.ref, members)
+    if hit is not None:
+        return hit
     result = _check_job(PackageJob(job.ref, members), options, batch_pages)
-    if keep_result(result):
-        ocr_cache.PackageResults().put(key, pack_result(result))
+    stored.put(job.ref, result)
     return result
 
 
@@ -336,9 +335,9 @@ def run_batch(
 
 
 class StoredResults:
-    """Packages' results in this machine's cache, looked up by the driver before any worker is asked:
-    a re-run of an unchanged batch starts no worker at all (their start and imports were a third of a
-    warm re-run's time). The key is `package_key`, as a worker computes it."""
+    """Packages' results in this machine's cache by `package_key`: looked up by the driver before any
+    worker is asked (a re-run of an unchanged batch starts no worker) and by a worker before it checks
+    a package; kept unless `keep_result` says no."""
 
     def __init__(self, options: Options, batch_pages: tuple[PageText, ...]):
         self.options, self.batch_pages = options, batch_pages
@@ -347,11 +346,13 @@ class StoredResults:
         if self.on:
             ocr_cache.configure(options.cache, enabled=True)
 
-    def get(self, ref: PackageRef) -> PackageResult | None:
+    def get(self, ref: PackageRef, members: tuple[Member | SourceFile, ...] | None = None) -> PackageResult | None:
+        """The stored result of the package (its `members` when already listed), None when absent."""
         if not self.on:
             return None
         try:
-            key = package_key(ref, tuple(iter_members(ref)), self.options, self.batch_pages)
+            members = tuple(iter_members(ref)) if members is None else members
+            key = package_key(ref, members, self.options, self.batch_pages)
             self._keys[ref.key] = key
             stored = ocr_cache.PackageResults().get(key)
             return unpack_result(stored) if stored is not None else None
