@@ -62,8 +62,9 @@ def read_package(
     """Ingest every file of a package and read every page (OCR where needed).
 
     With `keep`, every file read is put there (path → its bytes, or the file on disk for a folder's
-    file: `ingest.ondisk.OnDisk`), for extractors that look at the pixels again. `members`: the package's files as ingest read them elsewhere (a
-    driver shipping them to a worker); None reads them from `ref.path`.
+    file: `ingest.ondisk.OnDisk`), for extractors that look at the pixels again. `members`: the
+    package's files as ingest read them elsewhere (a driver shipping them to a worker); None reads
+    them from `ref.path`.
     """
     files: list[SourceFile] = []
     pages: list[PageText] = []
@@ -163,6 +164,8 @@ class PackageJob:
 
     ref: PackageRef
     members: tuple[Member | SourceFile, ...] | None = None
+    # its `package_key` when the driver looked it up in the cache this worker uses and did not find it
+    missed: str | None = None
 
 
 def ship(ref: PackageRef) -> PackageJob:
@@ -192,9 +195,12 @@ def check_job(job: PackageJob, options: Options, batch_pages: tuple[PageText, ..
         members = job.members if job.members is not None else tuple(iter_members(job.ref))
     except Exception:  # noqa: BLE001 — an unreadable package fails the usual way, and is not kept
         return _check_job(job, options, batch_pages)
-    hit = stored.get(job.ref, members)
-    if hit is not None:
-        return hit
+    if job.missed is not None:  # looked up by the driver a moment ago: not looked up (nor hashed) again
+        stored.missed(job.ref, job.missed)
+    else:
+        hit = stored.get(job.ref, members)
+        if hit is not None:
+            return hit
     result = _check_job(PackageJob(job.ref, members), options, batch_pages)
     stored.put(job.ref, result)
     return result
@@ -360,6 +366,14 @@ class StoredResults:
             log.warning("no cached result for %s: %s", ref.key, exc)
             return None
 
+    def missed(self, ref: PackageRef, key: str) -> None:
+        """The package's key, as a lookup elsewhere computed it (and did not find it)."""
+        self._keys[ref.key] = key
+
+    def key_of(self, ref: PackageRef) -> str | None:
+        """The key `get` computed for the package."""
+        return self._keys.get(ref.key)
+
     def put(self, ref: PackageRef, result: PackageResult) -> None:
         key = self._keys.get(ref.key)
         if self.on and key is not None and keep_result(result):
@@ -378,8 +392,8 @@ def _jobs(
         if hit is not None:
             done(ref, hit)
             continue
-        if not ships:
-            yield PackageJob(ref)
+        if not ships:  # a local worker, with this machine's cache
+            yield PackageJob(ref, missed=stored.key_of(ref) if stored is not None else None)
             continue
         try:
             job = ship(ref)

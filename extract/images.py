@@ -2,8 +2,8 @@
 reports' evidence crops and the batch fingerprint, which look at every OCR'd page in colour.
 
 The pipeline keeps the package's files at hand while it extracts (the bytes of a zip's members, the
-files of a folder on disk: `ingest.ondisk`); a page's image is rendered again on demand and normalised exactly as when it was read (rotation and skew replayed),
-so OCR bboxes index it directly. Rendered pages are shared by every stage through a least-recently
+files of a folder on disk: `ingest.ondisk`); a page's image is rendered again on demand and
+normalised exactly as when it was read (rotation and skew replayed), so OCR bboxes index it directly. Rendered pages are shared by every stage through a least-recently
 used store bounded by their pixels' bytes (not their count: a 300-dpi colour page is 35 MB, a
 200-dpi one 15 MB), so a 200-page scan holds no more than a 14-page one. Originals are only read.
 """

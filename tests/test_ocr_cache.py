@@ -287,7 +287,7 @@ def test_a_rerun_of_an_unchanged_batch_asks_no_worker(tmp_path, one_page_batch):
     # the driver finds every package's result in its cache before any worker starts (a warm re-run
     # spent a third of its time starting workers and importing the pipeline in them)
     from dossier.executors import LocalExecutor
-    from dossier.pipeline import Options, run_batch
+    from dossier.pipeline import Options, check_job, run_batch
 
     options = Options(cache=str(tmp_path / "cache"))
     first = run_batch(one_page_batch, tmp_path / "out1", options, executor=LocalExecutor(1))
@@ -303,7 +303,15 @@ def test_a_rerun_of_an_unchanged_batch_asks_no_worker(tmp_path, one_page_batch):
     executor = NothingRuns()
     run_batch(changed, tmp_path / "out3", options, executor=executor)
     assert executor.asked == [key]
+    # the job tells the worker the key the driver missed: it is not hashed again, and the result is kept
+    # under the key the next run looks up
+    (job,) = executor.jobs
+    assert job.missed is not None
+    check_job(job, options)
+    executor = NothingRuns()
+    run_batch(changed, tmp_path / "out4", options, executor=executor)
+    assert executor.asked == []
     no_reuse = NothingRuns()
-    run_batch(one_page_batch, tmp_path / "out4", Options(cache=str(tmp_path / "cache"), reuse_packages=False),
+    run_batch(one_page_batch, tmp_path / "out5", Options(cache=str(tmp_path / "cache"), reuse_packages=False),
               executor=no_reuse)
     assert no_reuse.asked == [key]
